@@ -1,0 +1,56 @@
+"""What extraction hands to the pipeline: the PDF's facts and its chapters with their text."""
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from enhancer.models.enums import DetectedBy
+from enhancer.models.result import PdfInfo
+
+
+class OutlineEntry(BaseModel):
+    """One outline (bookmark) entry; ``page`` is 1-based, None when the destination is unresolvable."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    page: int | None = Field(default=None, ge=1)
+    level: int = Field(default=0, ge=0)
+
+
+class Section(BaseModel):
+    """A nested heading inside a chapter (kept from deeper outline levels)."""
+
+    title: str
+    page: int = Field(ge=1)
+    level: int = Field(default=1, ge=1)
+
+
+class ChapterSpan(BaseModel):
+    index: int = Field(ge=0)
+    title: str
+    start_page: int = Field(ge=1)
+    end_page: int = Field(ge=1)
+    detected_by: DetectedBy
+    char_count: int = Field(ge=0)
+    sections: list[Section] = Field(default_factory=list)
+    part: int | None = Field(default=None, ge=1, description="1-based part number when a long chapter was split")
+    parts: int | None = Field(default=None, ge=1)
+
+
+class ExtractedChapter(ChapterSpan):
+    text: str
+
+    def span(self) -> ChapterSpan:
+        return ChapterSpan.model_validate(self.model_dump(exclude={"text"}))
+
+
+class ExtractionResult(BaseModel):
+    pdf: PdfInfo
+    chapters: list[ExtractedChapter]
+    outline: list[OutlineEntry] = Field(default_factory=list)
+    engine: str = Field(description="text engine that produced the page text: pdfium or pypdf")
+    extract_ms: int = Field(default=0, ge=0)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def chapter_count(self) -> int:
+        return len(self.chapters)

@@ -1,0 +1,35 @@
+"""The DynamoDB documents-table item."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from enhancer.models.enums import DocumentStatus, ErrorCode
+
+
+class DocumentRecord(BaseModel):
+    document_id: str
+    status: DocumentStatus
+    profile: str
+    source_bucket: str
+    source_key: str
+    source_etag: str = ""
+    size_bytes: int = Field(default=0, ge=0)
+    sha256: str = ""
+    page_count: int | None = None
+    title: str | None = None
+    chapter_count: int | None = None
+    chapters_done: set[int] = Field(default_factory=set)
+    chapters_failed: set[int] = Field(default_factory=set)
+    llm_calls: int = 0
+    cache_hits: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+    extract_ms: int = 0
+    validate_ms: int = 0
+    result_key: str | None = None
+    error_code: ErrorCode | None = None
+    error_message: str | None = None
+    created_at: datetime
+    updated_at: datetime

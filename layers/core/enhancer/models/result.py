@@ -1,0 +1,123 @@
+"""The result JSON contract: ``results/{document_id}.json`` and ``<pdf-stem>.json`` locally."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from enhancer import SCHEMA_VERSION
+from enhancer.models.enums import ChapterStatus, DetectedBy, DocumentStatus, ErrorCode, Severity
+
+
+class SourceInfo(BaseModel):
+    bucket: str
+    key: str
+    size_bytes: int = Field(ge=0)
+    sha256: str
+
+
+class PdfInfo(BaseModel):
+    page_count: int = Field(ge=0)
+    title: str | None = None
+    author: str | None = None
+    has_outline: bool = False
+    encrypted: bool = False
+    text_chars: int = Field(default=0, ge=0)
+
+
+class DocumentMetadata(BaseModel):
+    """Document-level metadata; profile-specific fields ride along as extra keys."""
+
+    model_config = ConfigDict(extra="allow")
+
+    title: str
+    summary: str
+    keywords: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    language: str | None = None
+
+
+class ChapterMetadata(BaseModel):
+    """Chapter-level metadata; profile-specific fields ride along as extra keys."""
+
+    model_config = ConfigDict(extra="allow")
+
+    summary: str
+    keywords: list[str] = Field(default_factory=list)
+    concepts: list[str] = Field(default_factory=list)
+
+
+class LlmCallInfo(BaseModel):
+    """Which provider served a chapter and what it cost."""
+
+    provider: str
+    model: str
+    input_tokens: int = Field(default=0, ge=0)
+    output_tokens: int = Field(default=0, ge=0)
+    cached: bool = False
+    latency_ms: int = Field(default=0, ge=0)
+    attempts: int = Field(default=1, ge=0)
+    estimated_cost_usd: float = Field(default=0.0, ge=0)
+
+
+class ChapterError(BaseModel):
+    code: ErrorCode
+    message: str
+
+
+class ChapterResult(BaseModel):
+    index: int = Field(ge=0)
+    title: str
+    start_page: int = Field(ge=1)
+    end_page: int = Field(ge=1)
+    detected_by: DetectedBy
+    char_count: int = Field(ge=0)
+    status: ChapterStatus
+    metadata: ChapterMetadata | None = None
+    llm: LlmCallInfo | None = None
+    error: ChapterError | None = None
+
+
+class ValidationIssue(BaseModel):
+    rule: str
+    severity: Severity
+    path: str
+    message: str
+
+
+class ValidationReport(BaseModel):
+    passed: bool
+    issues: list[ValidationIssue] = Field(default_factory=list)
+
+
+class Usage(BaseModel):
+    llm_calls: int = Field(default=0, ge=0)
+    cache_hits: int = Field(default=0, ge=0)
+    input_tokens: int = Field(default=0, ge=0)
+    output_tokens: int = Field(default=0, ge=0)
+    estimated_cost_usd: float = Field(default=0.0, ge=0)
+
+
+class Timings(BaseModel):
+    extract_ms: int = Field(default=0, ge=0)
+    enrich_ms: int = Field(default=0, ge=0)
+    validate_ms: int = Field(default=0, ge=0)
+    total_ms: int = Field(default=0, ge=0)
+
+
+class DocumentResult(BaseModel):
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    document_id: str
+    source: SourceInfo
+    status: DocumentStatus
+    error_code: ErrorCode | None = None
+    error_message: str | None = None
+    profile: str
+    pdf: PdfInfo | None = None
+    document: DocumentMetadata | None = None
+    chapters: list[ChapterResult] = Field(default_factory=list)
+    validation: ValidationReport = Field(default_factory=lambda: ValidationReport(passed=False))
+    usage: Usage = Field(default_factory=Usage)
+    timings: Timings = Field(default_factory=Timings)
+    created_at: datetime
+    completed_at: datetime | None = None

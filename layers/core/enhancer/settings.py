@@ -1,0 +1,70 @@
+"""Settings read once from the environment and validated at cold start.
+
+Only handlers and the CLI read these; logic receives plain values. Tests set env vars and call
+``get_settings.cache_clear()``.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ProviderName = Literal["openai", "anthropic", "bedrock", "offline"]
+PdfEngine = Literal["auto", "pdfium", "pypdf"]
+
+
+class _EnvSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, populate_by_name=True)
+
+
+class StorageSettings(_EnvSettings):
+    stage: str = Field(default="dev", alias="STAGE")
+    input_bucket: str = Field(default="", alias="INPUT_BUCKET")
+    output_bucket: str = Field(default="", alias="OUTPUT_BUCKET")
+    documents_table: str = Field(default="", alias="DOCUMENTS_TABLE")
+    cache_table: str = Field(default="", alias="CACHE_TABLE")
+    idempotency_table: str = Field(default="", alias="IDEMPOTENCY_TABLE")
+    rate_limit_table: str = Field(default="", alias="RATE_LIMIT_TABLE")
+    ingest_queue_url: str = Field(default="", alias="INGEST_QUEUE_URL")
+    enrich_queue_url: str = Field(default="", alias="ENRICH_QUEUE_URL")
+    validate_queue_url: str = Field(default="", alias="VALIDATE_QUEUE_URL")
+
+
+class ExtractionSettings(_EnvSettings):
+    pdf_engine: PdfEngine = Field(default="auto", alias="PDF_ENGINE")
+    max_file_bytes: int = Field(default=200 * 1024 * 1024, gt=0, alias="MAX_FILE_BYTES")
+    max_pages: int = Field(default=5000, gt=0, alias="MAX_PAGES")
+    config_dir: Path | None = Field(default=None, alias="CONFIG_DIR")
+
+
+class LlmSettings(_EnvSettings):
+    provider: ProviderName | None = Field(default=None, alias="LLM_PROVIDER")
+    fallback_provider: ProviderName | None = Field(default=None, alias="LLM_FALLBACK_PROVIDER")
+    model: str | None = Field(default=None, alias="LLM_MODEL")
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    anthropic_api_key: SecretStr | None = Field(default=None, alias="ANTHROPIC_API_KEY")
+    rate_limit_per_minute: int = Field(default=60, gt=0, alias="RATE_LIMIT")
+    max_attempts: int = Field(default=3, ge=1, alias="LLM_MAX_ATTEMPTS")
+    backoff_base_s: float = Field(default=1.0, ge=0, alias="LLM_BACKOFF_BASE")
+    timeout_s: float = Field(default=30.0, gt=0, alias="LLM_TIMEOUT")
+    cache_enabled: bool = Field(default=True, alias="CACHE_ENABLED")
+    cache_ttl_s: int = Field(default=30 * 24 * 3600, gt=0, alias="CACHE_TTL")
+    max_workers: int = Field(default=4, ge=1, alias="MAX_WORKERS")
+
+    def effective_provider(self) -> ProviderName:
+        """``LLM_PROVIDER`` when set, else ``offline``: a clone with no key still works end to end."""
+        return self.provider or "offline"
+
+
+class Settings(_EnvSettings):
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    extraction: ExtractionSettings = Field(default_factory=ExtractionSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
