@@ -19,7 +19,9 @@ def _copy_config(src: Path, dst: Path) -> Path:
 def test_shipped_config_loads_with_the_required_profiles(config_dir: Path) -> None:
     config = load_app_config(config_dir)
 
-    assert {"default", "technical_book", "academic_paper", "report"} <= set(config.extraction_profiles.profiles)
+    assert {"default", "technical_book", "academic_paper", "report"} <= set(
+        config.extraction_profiles.profiles
+    )
     assert {"software_engineering", "data_engineering", "machine_learning", "security"} <= set(
         config.metadata_keywords.domains
     )
@@ -85,7 +87,7 @@ def test_bad_regex_and_bad_json_fail_fast(config_dir: Path, tmp_path: Path) -> N
 
 
 def test_missing_file_says_how_to_point_elsewhere(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="file not found.*CONFIG_DIR"):
+    with pytest.raises(ConfigError, match=r"file not found.*CONFIG_DIR"):
         load_app_config(tmp_path)
 
 

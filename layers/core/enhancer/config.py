@@ -181,12 +181,16 @@ class ValidationRulesConfig(_ConfigFile):
 
 class KeywordDomain(_ConfigModel):
     label: str
-    keywords: list[str] = Field(min_length=1, description="lower-case terms; a hit tags the domain's concepts")
+    keywords: list[str] = Field(
+        min_length=1, description="lower-case terms; a hit tags the domain's concepts"
+    )
 
 
 class MetadataKeywordsConfig(_ConfigFile):
     domains: dict[str, KeywordDomain] = Field(min_length=1)
-    min_hits: int = Field(default=2, ge=1, description="distinct keyword hits before a domain becomes a topic")
+    min_hits: int = Field(
+        default=2, ge=1, description="distinct keyword hits before a domain becomes a topic"
+    )
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -217,7 +221,9 @@ def load_config_file(path: Path, model: type[ConfigT]) -> ConfigT:
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file not found (set {CONFIG_DIR_ENV} or pass --config-dir)") from exc
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+        raise ConfigError(
+            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from exc
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -244,7 +250,9 @@ def load_app_config(config_dir: Path | None = None) -> AppConfig:
     return AppConfig(
         directory=directory,
         chapter_patterns=load_config_file(directory / "chapter_patterns.json", ChapterPatternsConfig),
-        extraction_profiles=load_config_file(directory / "extraction_profiles.json", ExtractionProfilesConfig),
+        extraction_profiles=load_config_file(
+            directory / "extraction_profiles.json", ExtractionProfilesConfig
+        ),
         validation_rules=load_config_file(directory / "validation_rules.json", ValidationRulesConfig),
         metadata_keywords=load_config_file(directory / "metadata_keywords.json", MetadataKeywordsConfig),
     )

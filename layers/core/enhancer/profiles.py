@@ -84,7 +84,10 @@ def chapter_output_model(profile_name: str, profile: ProfileConfig) -> type[Base
 def _document_model(profile_name: str, profile_json: str) -> type[BaseModel]:
     profile = ProfileConfig.model_validate_json(profile_json)
     fields: dict[str, Any] = {
-        "summary": (_bounded_str(SUMMARY_MAX_CHARS * 2), Field(description="the whole document in a paragraph")),
+        "summary": (
+            _bounded_str(SUMMARY_MAX_CHARS * 2),
+            Field(description="the whole document in a paragraph"),
+        ),
     }
     for name, spec in profile.document_fields.items():
         fields[name] = _annotation(spec)

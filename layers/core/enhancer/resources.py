@@ -110,7 +110,9 @@ TABLES: tuple[TableSpec, ...] = (
     ),
     TableSpec(key="cache", env_var="CACHE_TABLE", partition_key="cache_key", ttl_attribute="expires_at"),
     TableSpec(key="idempotency", env_var="IDEMPOTENCY_TABLE", partition_key="id", ttl_attribute="expiration"),
-    TableSpec(key="ratelimit", env_var="RATE_LIMIT_TABLE", partition_key="bucket_key", ttl_attribute="expires_at"),
+    TableSpec(
+        key="ratelimit", env_var="RATE_LIMIT_TABLE", partition_key="bucket_key", ttl_attribute="expires_at"
+    ),
 )
 
 

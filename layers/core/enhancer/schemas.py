@@ -19,8 +19,8 @@ SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schemas"
 
 def generated_schemas() -> dict[str, dict[str, object]]:
     models: dict[str, type[BaseModel]] = {"result.schema.json": DocumentResult}
-    for filename, model in CONFIG_FILES.items():
-        models[filename.replace(".json", ".schema.json")] = model
+    for filename, config_model in CONFIG_FILES.items():
+        models[filename.replace(".json", ".schema.json")] = config_model
     out: dict[str, dict[str, object]] = {}
     for name, model in models.items():
         schema = model.model_json_schema(by_alias=True)

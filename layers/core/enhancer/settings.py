@@ -45,7 +45,7 @@ class LlmSettings(_EnvSettings):
     model: str | None = Field(default=None, alias="LLM_MODEL")
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
     anthropic_api_key: SecretStr | None = Field(default=None, alias="ANTHROPIC_API_KEY")
-    # On AWS the keys live in one Secrets Manager secret (JSON: {"OPENAI_API_KEY": ..., "ANTHROPIC_API_KEY": ...})
+    # On AWS the keys live in one Secrets Manager secret, JSON with OPENAI_API_KEY and ANTHROPIC_API_KEY,
     # read at run time through Powertools parameters; never in plain environment variables.
     api_keys_secret: str | None = Field(default=None, alias="LLM_API_KEYS_SECRET")
     rate_limit_per_minute: int = Field(default=60, gt=0, alias="RATE_LIMIT")

@@ -23,8 +23,8 @@ class EmbeddedAws:
 
     def reset(self) -> None:
         """Drop every resource (moto's reset API): a clean account for the next test."""
-        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST", data=b"")
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST", data=b"")  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own loopback server
             json.loads(response.read() or b"{}")
 
     def stop(self) -> None:

@@ -32,7 +32,9 @@ class ChapterSpan(BaseModel):
     detected_by: DetectedBy
     char_count: int = Field(ge=0)
     sections: list[Section] = Field(default_factory=list)
-    part: int | None = Field(default=None, ge=1, description="1-based part number when a long chapter was split")
+    part: int | None = Field(
+        default=None, ge=1, description="1-based part number when a long chapter was split"
+    )
     parts: int | None = Field(default=None, ge=1)
 
 

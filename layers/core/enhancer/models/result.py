@@ -5,7 +5,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from enhancer import SCHEMA_VERSION
 from enhancer.models.enums import ChapterStatus, DetectedBy, DocumentStatus, ErrorCode, Severity
 
 
@@ -106,7 +105,7 @@ class Timings(BaseModel):
 
 
 class DocumentResult(BaseModel):
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.0"] = "1.0"
     document_id: str
     source: SourceInfo
     status: DocumentStatus
