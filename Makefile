@@ -41,5 +41,14 @@ schemas: install
 bench: install
 	$(BIN)/python bench/extract.py
 
+# CDK synth into cdk.out/: pinned CLI from package.json, both layers built without Docker (cached by hash),
+# cdk-nag on every synth. No AWS credentials needed. Pass context with CDK_ARGS="-c stage=prod -c …".
+ARCH ?= arm64
+CDK_ARGS ?=
+synth: install
+	test -x node_modules/.bin/cdk || npm ci --no-audit --no-fund
+	$(BIN)/python -m infra.layers --architecture $(ARCH)
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 npx --no-install cdk synth --quiet -c architecture=$(ARCH) $(CDK_ARGS)
+
 clean:
 	rm -rf $(VENV) outputs cache cdk.out .pytest_cache .mypy_cache .ruff_cache

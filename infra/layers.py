@@ -1,0 +1,139 @@
+"""Build the two Lambda layers without Docker, cached by a hash of their inputs.
+
+* core: the shared ``enhancer`` package staged as ``python/enhancer`` (layers put ``python/`` on the path),
+  with the four JSON configs copied to ``python/enhancer/_config`` where ``default_config_dir()`` looks.
+* deps: the third-party pins from ``pyproject.toml`` ``[project.dependencies]`` + ``constraints.txt``,
+  installed with ``pip --platform … --only-binary=:all:`` for the Lambda runtime's Python and CPU, so a
+  laptop of any kind builds the same Linux layer (every native dependency ships manylinux wheels).
+
+Run ``python -m infra.layers`` (``make synth`` does) or let ``infra/app.py`` call :func:`ensure_layers`.
+"""
+
+import argparse
+import hashlib
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BUILD_DIR = REPO_ROOT / "build" / "layers"
+CORE_SRC = REPO_ROOT / "layers" / "core" / "enhancer"
+CONFIG_SRC = REPO_ROOT / "config"
+DEPS_DIR = REPO_ROOT / "layers" / "deps"
+LAMBDA_PYTHON_VERSION = "3.12"
+# Lambda's python3.12 runtime is Amazon Linux 2023 (glibc 2.34): any manylinux_2_17 … 2_34 wheel runs there.
+# pip does not expand manylinux_2_X tags by itself, so every accepted tag is listed.
+_GLIBC_MINORS = range(17, 35)
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".mypy_cache")
+
+
+@dataclass(frozen=True)
+class LayerDirs:
+    core: Path
+    deps: Path
+
+
+def _pip_arch(architecture: str) -> str:
+    return {"arm64": "aarch64", "x86_64": "x86_64"}[architecture]
+
+
+def platform_tags(architecture: str) -> list[str]:
+    arch = _pip_arch(architecture)
+    return [f"manylinux2014_{arch}"] + [f"manylinux_2_{minor}_{arch}" for minor in _GLIBC_MINORS]
+
+
+def runtime_requirements() -> list[str]:
+    """The functions' run-time pins: ``[project.dependencies]``, the one list the layer and the venv share."""
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return list(pyproject["project"]["dependencies"])
+
+
+def _digest(*parts: bytes) -> str:
+    sha = hashlib.sha256()
+    for part in parts:
+        sha.update(len(part).to_bytes(8, "big"))
+        sha.update(part)
+    return sha.hexdigest()[:16]
+
+
+def _tree_bytes(root: Path, pattern: str) -> list[bytes]:
+    files = sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+    return [part for p in files for part in (str(p.relative_to(root)).encode(), p.read_bytes())]
+
+
+def build_core_layer() -> Path:
+    """Stage ``python/enhancer`` (+ ``_config``) in ``build/layers/core-<hash>/``; same input → reuse."""
+    key = _digest(*_tree_bytes(CORE_SRC, "*.py"), *_tree_bytes(CONFIG_SRC, "*.json"))
+    target = BUILD_DIR / f"core-{key}"
+    if (target / ".complete").exists():
+        return target
+    staging = target.with_name(target.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    package = staging / "python" / "enhancer"
+    shutil.copytree(CORE_SRC, package, ignore=_IGNORED)
+    (package / "_config").mkdir(exist_ok=True)
+    for config_file in sorted(CONFIG_SRC.glob("*.json")):
+        shutil.copy2(config_file, package / "_config" / config_file.name)
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    (target / ".complete").touch()
+    return target
+
+
+def build_deps_layer(architecture: str) -> Path:
+    """``pip install --platform`` into ``build/layers/deps-<arch>-<hash>/python``; unchanged pins → reuse."""
+    requirements = "\n".join(runtime_requirements()) + "\n"
+    constraints = (REPO_ROOT / "constraints.txt").read_bytes()
+    key = _digest(requirements.encode(), constraints, architecture.encode(), LAMBDA_PYTHON_VERSION.encode())
+    target = BUILD_DIR / f"deps-{architecture}-{key}"
+    if (target / ".complete").exists():
+        return target
+    staging = target.with_name(target.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    (staging / "requirements.txt").write_text(requirements, encoding="utf-8")
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    command += [arg for tag in platform_tags(architecture) for arg in ("--platform", tag)]
+    command += ["--only-binary=:all:", "--implementation", "cp", "--python-version", LAMBDA_PYTHON_VERSION]
+    command += ["--target", str(staging / "python"), "-r", str(staging / "requirements.txt")]
+    command += ["-c", str(REPO_ROOT / "constraints.txt")]
+    subprocess.run(command, check=True)
+    _strip(staging / "python")
+    (staging / "requirements.txt").unlink()
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+    (target / ".complete").touch()
+    return target
+
+
+def _strip(site_packages: Path) -> None:
+    """Drop what never runs on Lambda (bytecode caches, console scripts) to keep the layer small."""
+    for cache in site_packages.rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)
+    shutil.rmtree(site_packages / "bin", ignore_errors=True)
+
+
+def ensure_layers(architecture: str) -> LayerDirs:
+    return LayerDirs(core=build_core_layer(), deps=build_deps_layer(architecture))
+
+
+def unzipped_size_mb(layer_dir: Path) -> float:
+    total = sum(p.stat().st_size for p in layer_dir.rglob("*") if p.is_file())
+    return total / (1024 * 1024)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--architecture", choices=("arm64", "x86_64"), default="arm64")
+    args = parser.parse_args(argv)
+    dirs = ensure_layers(args.architecture)
+    for name, path in (("core", dirs.core), ("deps", dirs.deps)):
+        print(f"{name} layer: {path.relative_to(REPO_ROOT)} ({unzipped_size_mb(path):.1f} MB unzipped)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
