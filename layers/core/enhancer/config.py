@@ -193,6 +193,26 @@ class MetadataKeywordsConfig(_ConfigFile):
     )
 
 
+# --- llm_pricing.json ------------------------------------------------------------------------------
+
+
+class ModelPrice(_ConfigModel):
+    input_per_mtok: float = Field(ge=0, description="USD per 1M input tokens")
+    output_per_mtok: float = Field(ge=0, description="USD per 1M output tokens")
+    cached_input_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per 1M input tokens read from the provider's prompt cache"
+    )
+    cache_write_per_mtok: float | None = Field(
+        default=None, ge=0, description="USD per 1M input tokens written to the prompt cache (Anthropic)"
+    )
+
+
+class LlmPricingConfig(_ConfigFile):
+    currency: Literal["USD"] = "USD"
+    as_of: str = Field(description="when the prices were copied from the providers' price lists")
+    models: dict[str, ModelPrice] = Field(min_length=1, description="model id -> prices")
+
+
 # --- loading ---------------------------------------------------------------------------------------
 
 CONFIG_FILES: dict[str, type[_ConfigFile]] = {
@@ -200,6 +220,7 @@ CONFIG_FILES: dict[str, type[_ConfigFile]] = {
     "extraction_profiles.json": ExtractionProfilesConfig,
     "validation_rules.json": ValidationRulesConfig,
     "metadata_keywords.json": MetadataKeywordsConfig,
+    "llm_pricing.json": LlmPricingConfig,
 }
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)

@@ -1,0 +1,219 @@
+"""The LLM budget per request: rate limit, 3 attempts with exponential backoff and jitter, retry-after.
+
+Our wrapper does the retrying, not the SDKs (their own retries are switched off: ``max_retries=0``,
+botocore ``total_max_attempts=1``), so there is exactly one retry loop, every attempt passes the shared
+rate limiter, and ``LlmCallInfo.attempts`` counts what was really sent.
+"""
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel, ConfigDict, Field
+
+from enhancer.errors import PermanentError, RetryableError
+from enhancer.models import ErrorCode, LlmCallInfo
+from enhancer.observability import MetricName, logger, metrics
+from enhancer.providers.base import (
+    EnrichmentOutcome,
+    EnrichmentProvider,
+    EnrichmentRequest,
+    ReduceOutcome,
+    ReduceRequest,
+)
+from enhancer.providers.ratelimit import RateLimiter
+
+T = TypeVar("T")
+
+MAX_RETRY_AFTER_S = 60.0
+
+
+class LlmCallError(Exception):
+    """One failed request to a provider, already classified. Raised by providers, consumed here."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        throttled: bool = False,
+        retry_after_s: float | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.throttled = throttled
+        self.retry_after_s = retry_after_s
+        self.status = status
+
+
+class ProviderUnavailableError(RetryableError):
+    """Attempts exhausted on a passing fault: SQS may redeliver, the fallback may take over."""
+
+    code = ErrorCode.LLM_UNAVAILABLE
+
+    def __init__(self, message: str, attempts: int) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class ProviderRejectedError(PermanentError):
+    """The provider refused the request for a reason retrying cannot fix (bad key, bad model, 4xx)."""
+
+    code = ErrorCode.LLM_UNAVAILABLE
+
+    def __init__(self, message: str, attempts: int) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class RetryPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    max_attempts: int = Field(default=3, ge=1)
+    backoff_base_s: float = Field(default=1.0, ge=0)
+    backoff_max_s: float = Field(default=20.0, ge=0)
+
+    def delay(self, attempt: int, retry_after_s: float | None) -> float:
+        """Exponential backoff with equal jitter after ``attempt`` (1-based); a server's retry-after wins
+        when it asks for longer."""
+        ceiling = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
+        backoff = ceiling / 2 + random.uniform(0, ceiling / 2)
+        if retry_after_s is not None:
+            return max(backoff, min(retry_after_s, MAX_RETRY_AFTER_S))
+        return backoff
+
+
+class CallBudget:
+    """Everything one provider request must pass: the shared limiter, then the retry loop."""
+
+    def __init__(
+        self,
+        *,
+        provider: str,
+        limiter: RateLimiter,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.provider = provider
+        self.limiter = limiter
+        self.policy = policy
+        self._sleep = sleep
+
+    def call(self, send: Callable[[], T]) -> tuple[T, int]:
+        """``send()`` under the budget; returns its result and the attempts it took."""
+        attempt = 0
+        while True:
+            attempt += 1
+            self.limiter.acquire(self.provider)
+            metrics.add_metric(name=MetricName.LLM_CALLS, unit=MetricUnit.Count, value=1)
+            try:
+                return send(), attempt
+            except LlmCallError as exc:
+                metrics.add_metric(name=MetricName.LLM_ERRORS, unit=MetricUnit.Count, value=1)
+                if exc.throttled:
+                    metrics.add_metric(name=MetricName.LLM_THROTTLES, unit=MetricUnit.Count, value=1)
+                if not exc.retryable:
+                    raise ProviderRejectedError(f"{self.provider}: {exc}", attempt) from exc
+                if attempt >= self.policy.max_attempts:
+                    raise ProviderUnavailableError(
+                        f"{self.provider} unavailable after {attempt} attempts: {exc}", attempt
+                    ) from exc
+                delay = self.policy.delay(attempt, exc.retry_after_s)
+                logger.warning(
+                    "LLM request failed, retrying",
+                    extra={
+                        "provider": self.provider,
+                        "attempt": attempt,
+                        "status": exc.status,
+                        "throttled": exc.throttled,
+                        "retry_in_s": round(delay, 3),
+                        "reason": str(exc),
+                    },
+                )
+                self._sleep(delay)
+
+
+def parse_retry_after(headers: object) -> float | None:
+    """Seconds from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date), if present."""
+    get = getattr(headers, "get", None)
+    if get is None:
+        return None
+    if (millis := get("retry-after-ms")) is not None:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def classify_status(status: int, headers: object, message: str) -> LlmCallError:
+    """429 throttles (honouring retry-after), 408/409/5xx pass; other 4xx will not get better."""
+    retry_after = parse_retry_after(headers)
+    if status == 429:
+        return LlmCallError(
+            f"HTTP 429 {message}", retryable=True, throttled=True, retry_after_s=retry_after, status=status
+        )
+    retryable = status in (408, 409) or status >= 500
+    return LlmCallError(
+        f"HTTP {status} {message}", retryable=retryable, retry_after_s=retry_after, status=status
+    )
+
+
+class FallbackProvider:
+    """The primary provider, and ``LLM_FALLBACK_PROVIDER`` when the primary is out (attempts exhausted,
+    outage, refused credentials). ``LlmCallInfo.provider`` then names the fallback and ``attempts`` counts
+    both. Invalid output is not an outage and is not retried elsewhere; a full rate limit is our own
+    budget, so SQS redelivers the chapter later instead."""
+
+    def __init__(self, primary: EnrichmentProvider, fallback: EnrichmentProvider) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.name = primary.name
+
+    def enrich_chapter(self, request: EnrichmentRequest) -> EnrichmentOutcome:
+        try:
+            return self.primary.enrich_chapter(request)
+        except (ProviderUnavailableError, ProviderRejectedError) as exc:
+            self._log(exc, request.document_id, request.chapter_index)
+            failed_attempts = exc.attempts
+        outcome = self.fallback.enrich_chapter(request)
+        return outcome.model_copy(update={"llm": _with_attempts(outcome.llm, failed_attempts)})
+
+    def reduce_document(self, request: ReduceRequest) -> ReduceOutcome:
+        try:
+            return self.primary.reduce_document(request)
+        except (ProviderUnavailableError, ProviderRejectedError) as exc:
+            self._log(exc, request.document_id, None)
+            failed_attempts = exc.attempts
+        outcome = self.fallback.reduce_document(request)
+        return outcome.model_copy(update={"llm": _with_attempts(outcome.llm, failed_attempts)})
+
+    def _log(self, exc: Exception, document_id: str, chapter_index: int | None) -> None:
+        logger.warning(
+            "LLM provider unavailable, using the fallback provider",
+            extra={
+                "provider": self.primary.name,
+                "fallback_provider": self.fallback.name,
+                "document_id": document_id,
+                "chapter_index": chapter_index,
+                "reason": str(exc),
+            },
+        )
+
+
+def _with_attempts(info: LlmCallInfo, failed_attempts: int) -> LlmCallInfo:
+    return info.model_copy(update={"attempts": info.attempts + failed_attempts})

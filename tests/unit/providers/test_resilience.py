@@ -1,0 +1,155 @@
+import pytest
+
+from enhancer.errors import PermanentError, RetryableError
+from enhancer.models import ErrorCode
+from enhancer.observability import metrics
+from enhancer.providers.ratelimit import LocalRateLimiter, RateLimitBusyError
+from enhancer.providers.resilience import (
+    CallBudget,
+    FallbackProvider,
+    LlmCallError,
+    ProviderRejectedError,
+    ProviderUnavailableError,
+    RetryPolicy,
+    classify_status,
+    parse_retry_after,
+)
+
+
+class _Limiter:
+    def __init__(self) -> None:
+        self.acquired = 0
+
+    def acquire(self, key: str) -> None:
+        self.acquired += 1
+
+
+def _budget(sleeps: list[float], limiter: _Limiter | None = None, attempts: int = 3) -> CallBudget:
+    return CallBudget(
+        provider="openai",
+        limiter=limiter or _Limiter(),
+        policy=RetryPolicy(max_attempts=attempts, backoff_base_s=1.0),
+        sleep=sleeps.append,
+    )
+
+
+def _failing(*errors: Exception, result: str = "ok"):
+    queue = list(errors)
+
+    def send() -> str:
+        if queue:
+            raise queue.pop(0)
+        return result
+
+    return send
+
+
+def test_backoff_is_exponential_with_jitter_and_retry_after_wins() -> None:
+    policy = RetryPolicy(max_attempts=3, backoff_base_s=1.0, backoff_max_s=20)
+
+    for attempt, ceiling in ((1, 1.0), (2, 2.0), (3, 4.0), (10, 20.0)):
+        delays = {policy.delay(attempt, None) for _ in range(50)}
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(delays) > 1  # jittered
+    assert policy.delay(1, retry_after_s=7) == 7
+    assert policy.delay(1, retry_after_s=10_000) == 60  # a server may not park us for hours
+
+
+def test_every_attempt_passes_the_limiter_and_is_counted() -> None:
+    sleeps: list[float] = []
+    limiter = _Limiter()
+    metrics.clear_metrics()
+    send = _failing(
+        LlmCallError("429", retryable=True, throttled=True, retry_after_s=3),
+        LlmCallError("500", retryable=True),
+    )
+
+    result, attempts = _budget(sleeps, limiter).call(send)
+
+    assert (result, attempts, limiter.acquired) == ("ok", 3, 3)
+    assert sleeps[0] == 3
+    assert 1 <= sleeps[1] <= 2
+    assert sum(metrics.metric_set["LLMCalls"]["Value"]) == 3
+    assert sum(metrics.metric_set["LLMErrors"]["Value"]) == 2
+    assert sum(metrics.metric_set["LLMThrottles"]["Value"]) == 1
+    metrics.clear_metrics()
+
+
+def test_exhaustion_is_retryable_llm_unavailable_and_refusal_is_permanent() -> None:
+    sleeps: list[float] = []
+    with pytest.raises(ProviderUnavailableError) as exhausted:
+        _budget(sleeps).call(_failing(*(LlmCallError("boom", retryable=True) for _ in range(3))))
+    assert isinstance(exhausted.value, RetryableError)
+    assert exhausted.value.attempts == 3
+    assert exhausted.value.code == ErrorCode.LLM_UNAVAILABLE
+
+    with pytest.raises(ProviderRejectedError) as rejected:
+        _budget(sleeps).call(_failing(LlmCallError("HTTP 401", retryable=False, status=401)))
+    assert isinstance(rejected.value, PermanentError)
+    assert rejected.value.attempts == 1
+    assert len(sleeps) == 2  # no sleep before giving up on a 401
+
+
+@pytest.mark.parametrize(
+    ("status", "retryable", "throttled"),
+    [(429, True, True), (500, True, False), (529, True, False), (408, True, False), (400, False, False),
+     (401, False, False), (404, False, False)],
+)  # fmt: skip
+def test_status_classification(status: int, retryable: bool, throttled: bool) -> None:
+    error = classify_status(status, {"retry-after": "2"}, "x")
+
+    assert (error.retryable, error.throttled) == (retryable, throttled)
+    assert error.retry_after_s == 2
+
+
+def test_retry_after_forms() -> None:
+    assert parse_retry_after({"retry-after": "1.5"}) == 1.5
+    assert parse_retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert parse_retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # in the past
+    assert parse_retry_after({"retry-after": "soon"}) is None
+    assert parse_retry_after({}) is None
+
+
+def test_fallback_serves_the_chapter_when_the_primary_is_out(scripted, chapter) -> None:
+    primary = scripted("openai", [ProviderUnavailableError("openai unavailable", attempts=3)])
+    provider = FallbackProvider(primary, scripted("offline"))
+
+    outcome = provider.enrich_chapter(chapter())
+
+    assert outcome.llm.provider == "offline"
+    assert outcome.llm.attempts == 4
+    assert provider.enrich_chapter(chapter()).llm.provider == "openai"
+
+
+def test_fallback_does_not_hide_invalid_output_or_our_own_rate_limit(scripted, chapter) -> None:
+    invalid = PermanentError("bad output", code=ErrorCode.INVALID_LLM_OUTPUT)
+    busy = RateLimitBusyError("full")
+    primary = scripted("openai", [invalid, busy])
+    fallback = scripted("offline")
+    provider = FallbackProvider(primary, fallback)
+
+    with pytest.raises(PermanentError):
+        provider.enrich_chapter(chapter())
+    with pytest.raises(RateLimitBusyError):
+        provider.enrich_chapter(chapter())
+    assert fallback.calls == 0
+
+
+def test_local_limiter_waits_for_the_oldest_slot_to_free() -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limiter = LocalRateLimiter(3, 10.0, clock=lambda: now[0], sleep=sleep)
+    for _ in range(3):
+        limiter.acquire("openai")
+    limiter.acquire("anthropic")  # a separate budget
+    assert slept == []
+
+    now[0] += 4
+    limiter.acquire("openai")
+
+    assert slept == [pytest.approx(6.0)]  # until the first slot (t=100) leaves the 10 s window
