@@ -21,7 +21,8 @@ samples: install
 	$(BIN)/python scripts/make_samples.py --out $(SAMPLES)
 
 demo: install
-	$(BIN)/doc-enhancer run $(SAMPLES) --out outputs
+	# exit 3 = every document finished, some FAILED on purpose (samples/truncated.pdf): still a good demo
+	$(BIN)/doc-enhancer run $(SAMPLES) --out outputs || test $$? -eq 3
 
 test: install
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -54,6 +54,9 @@ class LlmSettings(_EnvSettings):
     timeout_s: float = Field(default=30.0, gt=0, alias="LLM_TIMEOUT")
     cache_enabled: bool = Field(default=True, alias="CACHE_ENABLED")
     cache_ttl_s: int = Field(default=30 * 24 * 3600, gt=0, alias="CACHE_TTL")
+    # Set by the local runtime: a laptop keeps LLM answers in files (the runbook's cache/llm_responses/)
+    # so they survive between runs; on AWS it is unset and the DynamoDB cache table is used.
+    cache_dir: Path | None = Field(default=None, alias="LLM_CACHE_DIR")
     max_workers: int = Field(default=4, ge=1, alias="MAX_WORKERS")
 
     def effective_provider(self) -> ProviderName:

@@ -24,5 +24,31 @@ def version() -> None:
     typer.echo(__version__)
 
 
+from enhancer.cli.extract import extract  # noqa: E402
+
+app.command()(extract)
+
+
+from enhancer.cli.run import run as _run_command  # noqa: E402
+
+app.command(name="run")(_run_command)
+
+
+from enhancer.cli.fake_llm import fake_llm as _fake_llm_command  # noqa: E402
+
+app.command(name="fake-llm")(_fake_llm_command)
+
+
+from enhancer.cli import ops  # noqa: E402
+from enhancer.cli.serve import serve  # noqa: E402
+
+app.command()(serve)
+app.command(name="health")(ops.health_command)
+app.command(name="status")(ops.status_command)
+app.command(name="list")(ops.list_command)
+app.command(name="redrive")(ops.redrive_command)
+app.command(name="reprocess")(ops.reprocess_command)
+
+
 def main() -> None:
     app()

@@ -13,6 +13,7 @@ class EnrichMessage(BaseModel):
     chapter_index: int = Field(ge=0)
     chapter_key: str = Field(description="S3 key of the ChapterPayload in the output bucket")
     profile: str
+    run: int = Field(default=0, ge=0, description="the document's run (reprocess count), for idempotency")
 
 
 class ValidateMessage(BaseModel):

@@ -33,3 +33,4 @@ class DocumentRecord(BaseModel):
     error_message: str | None = None
     created_at: datetime
     updated_at: datetime
+    run: int = Field(default=0, ge=0, description="0 for the first run, +1 per reprocess")

@@ -1,0 +1,157 @@
+"""Extraction speed, agreement and memory: extract_pdf per engine against plain pypdf/pypdfium2 loops.
+
+    python bench/extract.py [--corpus DIR]
+
+One run, ratios against the plain pypdf loop measured in the same run. Each mode runs in its own
+subprocess per file set, so peak RSS (ru_maxrss) belongs to that mode alone.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Literal
+
+REPO = Path(__file__).resolve().parents[1]
+MODES = ["pypdf-loop", "pdfium-loop", "extract-pypdf", "extract-auto"]
+
+
+def _worker(mode: str, files: list[Path]) -> dict[str, Any]:
+    import io
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    from pypdf import PdfReader
+
+    from enhancer.config import load_app_config
+    from enhancer.errors import PermanentError
+    from enhancer.pdf import extract_pdf
+
+    config = load_app_config(REPO / "config")
+    profile = config.extraction_profiles.get(None)[1]
+    pages = 0
+    per_file: dict[str, Any] = {}
+    started = time.perf_counter()
+    for path in files:
+        data = path.read_bytes()
+        entry: dict[str, Any] = {"text": "", "chapters": None}
+        try:
+            if mode == "pypdf-loop":
+                reader = PdfReader(io.BytesIO(data))
+                texts = [p.extract_text() for p in reader.pages]
+                pages += len(texts)
+                entry["text"] = "\n".join(texts)
+            elif mode == "pdfium-loop":
+                import pypdfium2 as pdfium
+
+                doc = pdfium.PdfDocument(data)
+                texts = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+                pages += len(texts)
+                entry["text"] = "\n".join(texts)
+                doc.close()
+            else:
+                engine: Literal["auto", "pypdf"] = "pypdf" if mode == "extract-pypdf" else "auto"
+                result = extract_pdf(
+                    data,
+                    profile=profile,
+                    patterns=config.chapter_patterns,
+                    max_file_bytes=200 << 20,
+                    max_pages=5000,
+                    engine=engine,
+                )
+                pages += result.pdf.page_count
+                entry["text"] = "\n".join(c.text for c in result.chapters)
+                entry["chapters"] = [(c.title, c.start_page, c.end_page) for c in result.chapters]
+                entry["outline"] = result.pdf.has_outline
+        except PermanentError as exc:
+            entry["error"] = exc.code.value
+        except Exception as exc:
+            entry["error"] = type(exc).__name__
+        per_file[path.name] = entry
+    seconds = time.perf_counter() - started
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"pages": pages, "seconds": seconds, "rss_mb": rss_mb, "files": per_file}
+
+
+def _run(mode: str, files: list[Path]) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "layers" / "core")}
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", mode, *map(str, files)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return json.loads(out.stdout)
+
+
+def _similarity(a: str, b: str) -> float:
+    """Shared words over all words (multiset Jaccard): order-free, linear, robust to line breaks."""
+    words_a, words_b = Counter(a.split()), Counter(b.split())
+    union = sum((words_a | words_b).values())
+    return sum((words_a & words_b).values()) / union if union else 1.0
+
+
+def _report(name: str, files: list[Path]) -> None:
+    results = {mode: _run(mode, files) for mode in MODES}
+    base = results["pypdf-loop"]
+    print(f"\n## {name}: {len(files)} files, {base['pages']} pages (ratios vs the plain pypdf loop)")
+    print(f"{'mode':15} {'pages/s':>9} {'x pypdf':>8} {'peak RSS MB':>12}")
+    for mode, r in results.items():
+        rate = r["pages"] / r["seconds"] if r["seconds"] else 0.0
+        base_rate = base["pages"] / base["seconds"]
+        print(f"{mode:15} {rate:9.0f} {rate / base_rate:8.1f} {r['rss_mb']:12.0f}")
+
+    slow, fast = results["extract-pypdf"]["files"], results["extract-auto"]["files"]
+    chars_slow = sum(len(e["text"]) for e in slow.values())
+    chars_fast = sum(len(e["text"]) for e in fast.values())
+    sims = [_similarity(slow[f]["text"], fast[f]["text"]) for f in slow if "error" not in slow[f]]
+    outlined = [f for f in slow if slow[f].get("outline")]
+    same = sum(slow[f]["chapters"] == fast[f]["chapters"] for f in slow if "error" not in slow[f])
+    same_outlined = sum(slow[f]["chapters"] == fast[f]["chapters"] for f in outlined)
+    completed = sum("error" not in e for e in slow.values())
+    print(
+        f"characters: pypdf {chars_slow:,}, pdfium {chars_fast:,} "
+        f" (ratio {chars_fast / max(chars_slow, 1):.3f})"
+    )
+    print(
+        f"text similarity (normalised, per document): "
+        f"min {min(sims, default=1):.3f}, mean {sum(sims) / max(len(sims), 1):.3f}"
+    )
+    print(
+        f"identical chapters: {same}/{completed} completed documents; "
+        f"{same_outlined}/{len(outlined)} with an outline"
+    )
+    errors = {
+        f: (slow[f].get("error"), fast[f].get("error"))
+        for f in slow
+        if "error" in slow[f] or "error" in fast[f]
+    }
+    if errors:
+        print(
+            "error codes (pypdf, auto): " + ", ".join(f"{f}={a}/{b}" for f, (a, b) in sorted(errors.items()))
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "pdfs")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("files", nargs="*", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(_worker(args.worker, args.files)))
+        return
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    _report("samples", sorted((REPO / "samples").glob("*.pdf")))
+    if args.corpus.is_dir():
+        _report("corpus", sorted(args.corpus.glob("*.pdf")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""``doc-enhancer run``: the whole pipeline on this machine, on the embedded AWS emulation."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from enhancer.local.session import DocumentSummary, RunError, RunOptions, run_local
+from enhancer.models import DocumentStatus
+
+EXIT_OK, EXIT_FATAL, EXIT_SOME_FAILED = 0, 1, 3
+
+
+def exit_code(summaries: list[DocumentSummary]) -> int:
+    """0 when every document COMPLETED, 3 when all are terminal but some PARTIAL or FAILED, else 1."""
+    if not summaries or any(s.status is None or not s.status.is_terminal for s in summaries):
+        return EXIT_FATAL
+    if all(s.status == DocumentStatus.COMPLETED for s in summaries):
+        return EXIT_OK
+    return EXIT_SOME_FAILED
+
+
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="PDF files or folders of PDFs")],
+    out: Annotated[Path, typer.Option("--out", help="folder for the <pdf-stem>.json results")] = Path(
+        "outputs"
+    ),
+    provider: Annotated[
+        str | None,
+        typer.Option(help="openai | anthropic | bedrock | offline (default: LLM_PROVIDER or offline)"),
+    ] = None,
+    profile: Annotated[str | None, typer.Option(help="extraction profile for every PDF")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="concurrent enrich workers (MAX_WORKERS)")
+    ] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="use this AWS endpoint (LocalStack, moto) instead of the embedded one")
+    ] = None,
+    config_dir: Annotated[Path | None, typer.Option(help="folder with the four JSON configs")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the summaries as JSON on stdout")] = False,
+    debug: Annotated[bool, typer.Option(help="handler logs at DEBUG on stderr")] = False,
+) -> None:
+    """Run PDFs through extract → enrich → validate on the embedded AWS emulation."""
+    options = RunOptions(
+        out_dir=out,
+        provider=provider,
+        profile=profile,
+        workers=workers,
+        endpoint_url=endpoint_url,
+        config_dir=config_dir,
+        log_level="DEBUG" if debug else None,
+    )
+    try:
+        summaries = _run_with_progress(paths, options, show=not as_json)
+    except RunError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_FATAL) from exc
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:  # a fatal error: one line, not a traceback
+        typer.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(EXIT_FATAL) from exc
+    if as_json:
+        typer.echo(json.dumps([s.model_dump(mode="json") for s in summaries], indent=2))
+    else:
+        _print_table(summaries, out)
+    raise typer.Exit(exit_code(summaries))
+
+
+def _run_with_progress(paths: list[Path], options: RunOptions, *, show: bool) -> list[DocumentSummary]:
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not show:
+        return run_local(paths, options)
+    if not console.is_terminal:
+        seen: dict[str, str] = {}
+
+        def plain(summaries: list[DocumentSummary]) -> None:
+            for s in summaries:
+                state = (
+                    f"{s.status.value if s.status else 'UPLOADED'} {s.chapters_finished}/{s.chapters or '?'}"
+                )
+                if seen.get(s.document_id) != state:
+                    seen[s.document_id] = state
+                    console.print(f"{Path(s.file).name}: {state}", highlight=False)
+
+        return run_local(paths, options, on_progress=plain)
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as progress:
+        docs = progress.add_task("documents", total=None)
+        chapters = progress.add_task("chapters", total=None)
+
+        def rich_progress(summaries: list[DocumentSummary]) -> None:
+            finished = [s for s in summaries if s.status and s.status.is_terminal]
+            failed = sum(1 for s in finished if s.status == DocumentStatus.FAILED)
+            label = f"documents ({failed} failed)" if failed else "documents"
+            progress.update(docs, total=len(summaries), completed=len(finished), description=label)
+            progress.update(
+                chapters,
+                total=sum(s.chapters or 0 for s in summaries) or None,
+                completed=sum(s.chapters_finished for s in summaries),
+            )
+
+        return run_local(paths, options, on_progress=rich_progress)
+
+
+def _print_table(summaries: list[DocumentSummary], out: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"results in {out}/")
+    for column in ("document", "status", "pages", "chapters", "error code", "time (s)"):
+        table.add_column(column, justify="right" if column in ("pages", "chapters", "time (s)") else "left")
+    colours = {
+        DocumentStatus.COMPLETED: "green",
+        DocumentStatus.PARTIAL: "yellow",
+        DocumentStatus.FAILED: "red",
+    }
+    for s in summaries:
+        status = s.status.value if s.status else "?"
+        colour = colours.get(s.status, "white") if s.status else "white"
+        table.add_row(
+            Path(s.file).name,
+            f"[{colour}]{status}[/{colour}]",
+            str(s.pages or "-"),
+            str(s.chapters or "-"),
+            s.error_code or "",
+            f"{s.seconds:.1f}" if s.seconds else "-",
+        )
+    Console(file=sys.stdout).print(table)

@@ -1,0 +1,285 @@
+"""A local run from start to finish: emulation, resources, uploads, event sources, results on disk.
+
+``LocalSession`` is what ``doc-enhancer run`` and the e2e tests drive. Handlers read their settings from the
+environment this sets (the resource env var names of ``enhancer.resources``), like on Lambda.
+"""
+
+import json
+import logging
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from pydantic import BaseModel
+
+from enhancer.models import DocumentStatus, ErrorCode
+from enhancer.observability import logger
+from enhancer.pipeline.context import Pipeline, build_pipeline, clear_pipeline_cache
+from enhancer.pipeline.idempotency import clear_idempotency_cache
+from enhancer.pipeline.ids import document_id_for
+from enhancer.pipeline.lifecycle import failed_result
+from enhancer.providers.cache import DEFAULT_LOCAL_CACHE_DIR
+from enhancer.resources import INCOMING_PREFIX, QUEUES
+from enhancer.settings import get_settings
+from enhancer.storage import clear_clients
+
+LOCAL_STAGE = "local"
+LOCAL_VISIBILITY_TIMEOUT_S = 120
+DEFAULT_STALL_TIMEOUT_S = 900.0
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",  # the emulation accepts anything; no real account is reachable
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+class RunError(Exception):
+    """A fatal problem with the run itself (nothing to process, the emulation will not start, a stall)."""
+
+
+class DocumentSummary(BaseModel):
+    file: str
+    document_id: str
+    status: DocumentStatus | None = None
+    pages: int | None = None
+    chapters: int | None = None
+    chapters_finished: int = 0
+    error_code: str | None = None
+    error_message: str | None = None
+    seconds: float | None = None
+    result_file: str | None = None
+
+
+@dataclass
+class RunOptions:
+    out_dir: Path = Path("outputs")
+    provider: str | None = None
+    profile: str | None = None
+    workers: int | None = None
+    endpoint_url: str | None = None
+    config_dir: Path | None = None
+    stage: str = LOCAL_STAGE
+    retry_delay_s: int = 1
+    stall_timeout_s: float = DEFAULT_STALL_TIMEOUT_S
+    poll_interval_s: float = 0.25
+    log_level: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def find_pdfs(paths: Iterable[Path]) -> list[Path]:
+    """PDFs named directly, and every ``*.pdf`` under the folders named (sorted, case-insensitive)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf"))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise RunError(f"{path}: no such file or folder")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    if not unique:
+        raise RunError("no PDF files found in " + ", ".join(str(p) for p in paths))
+    return unique
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    _clear_caches()
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+        _clear_caches()
+
+
+def _clear_caches() -> None:
+    from enhancer.config import get_app_config
+
+    get_settings.cache_clear()
+    get_app_config.cache_clear()
+    clear_clients()
+    clear_pipeline_cache()
+    clear_idempotency_cache()
+
+
+@contextmanager
+def _quiet_logs(level: str | None) -> Iterator[None]:
+    """Handler logs go to stderr (stdout carries the table or ``--json``), at ERROR unless asked."""
+    handler: Any = logger.registered_handler
+    previous_stream = getattr(handler, "stream", None)
+    previous_level = logger.log_level
+    handler.setStream(sys.stderr)
+    logger.setLevel(level or "ERROR")
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="No application metrics to publish")
+            yield
+    finally:
+        if previous_stream is not None:
+            handler.setStream(previous_stream)
+        logger.setLevel(previous_level)
+
+
+@contextmanager
+def _endpoint(url: str | None) -> Iterator[str]:
+    if url:
+        yield url
+        return
+    from enhancer.local.emulator import EmbeddedAws
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+    try:
+        aws = EmbeddedAws().start()
+    except Exception as exc:
+        raise RunError(f"the embedded AWS emulation did not start: {exc}") from exc
+    try:
+        yield aws.endpoint_url
+    finally:
+        aws.stop()
+
+
+ProgressCallback = Callable[[list[DocumentSummary]], None]
+
+
+def run_local(
+    paths: Iterable[Path], options: RunOptions, on_progress: ProgressCallback | None = None
+) -> list[DocumentSummary]:
+    """Run every PDF through the pipeline until each document is terminal; write ``<stem>.json`` results."""
+    pdfs = find_pdfs(paths)
+    endpoint_hint = options.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    with _endpoint(endpoint_hint) as endpoint:
+        env = {
+            "AWS_ENDPOINT_URL": endpoint,
+            "POWERTOOLS_METRICS_DISABLED": "true",  # EMF lines would pollute stdout; no CloudWatch here
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            **{k: v for k, v in FAKE_CREDENTIALS.items() if not os.environ.get(k)},
+            "LLM_CACHE_DIR": os.environ.get("LLM_CACHE_DIR") or str(DEFAULT_LOCAL_CACHE_DIR.resolve()),
+            **options.extra_env,
+        }
+        if options.provider:
+            env["LLM_PROVIDER"] = options.provider
+        if options.workers:
+            env["MAX_WORKERS"] = str(options.workers)
+        if options.config_dir:
+            env["CONFIG_DIR"] = str(options.config_dir)
+        with (
+            _environment(env),
+            _quiet_logs(os.environ.get("LOG_LEVEL") if options.extra_env.get("DEBUG") else None),
+        ):
+            return _run(pdfs, options, on_progress)
+
+
+def _run(
+    pdfs: list[Path], options: RunOptions, on_progress: ProgressCallback | None
+) -> list[DocumentSummary]:
+    from enhancer.local.provision import dead_letter_queue_urls, provision
+    from enhancer.local.runtime import LocalEventSources
+
+    resource_env = provision(options.stage, visibility_timeout_s=LOCAL_VISIBILITY_TIMEOUT_S)
+    os.environ.update(resource_env)
+    _clear_caches()
+    settings = get_settings()
+    pipeline = build_pipeline(settings)
+    pipeline.config.extraction_profiles  # noqa: B018 - load and validate the config before any upload
+    queue_urls = {spec.key: resource_env[spec.env_var] for spec in QUEUES}
+    sources = LocalEventSources(
+        pipeline,
+        queue_urls,
+        dead_letter_queue_urls(options.stage),
+        enrich_workers=settings.llm.max_workers,
+        retry_delay_s=options.retry_delay_s,
+    ).start()
+    try:
+        summaries = _upload(pdfs, settings.storage.input_bucket, options.profile)
+        _wait(pipeline, summaries, options, on_progress)
+    finally:
+        sources.stop()
+    _write_results(pipeline, summaries, pdfs, options.out_dir)
+    return summaries
+
+
+def _upload(pdfs: list[Path], bucket: str, profile: str | None) -> list[DocumentSummary]:
+    s3: Any = boto3.client("s3")
+    summaries = []
+    used: set[str] = set()
+    for pdf in pdfs:
+        name = pdf.name if pdf.suffix.lower() == ".pdf" else f"{pdf.name}.pdf"
+        key = f"{INCOMING_PREFIX}{name}"
+        counter = 2
+        while key in used:
+            key = f"{INCOMING_PREFIX}{pdf.stem}-{counter}.pdf"
+            counter += 1
+        used.add(key)
+        metadata = {"profile": profile} if profile else {}
+        response = s3.put_object(Bucket=bucket, Key=key, Body=pdf.read_bytes(), Metadata=metadata)
+        etag = str(response["ETag"]).strip('"')
+        summaries.append(DocumentSummary(file=str(pdf), document_id=document_id_for(bucket, key, etag)))
+    return summaries
+
+
+def _wait(
+    pipeline: Pipeline,
+    summaries: list[DocumentSummary],
+    options: RunOptions,
+    on_progress: ProgressCallback | None,
+) -> None:
+    last_change = time.monotonic()
+    last_snapshot: list[tuple[Any, ...]] = []
+    while True:
+        for summary in summaries:
+            if summary.status is not None and summary.status.is_terminal:
+                continue
+            record = pipeline.documents.get(summary.document_id)
+            if record is None:
+                continue
+            summary.status = record.status
+            summary.pages = record.page_count
+            summary.chapters = record.chapter_count
+            summary.chapters_finished = len(record.chapters_done | record.chapters_failed)
+            summary.error_code = record.error_code.value if record.error_code else None
+            summary.error_message = record.error_message
+        snapshot = [(s.status, s.chapters_finished) for s in summaries]
+        if snapshot != last_snapshot:
+            last_snapshot, last_change = snapshot, time.monotonic()
+            if on_progress:
+                on_progress(summaries)
+        if all(s.status is not None and s.status.is_terminal for s in summaries):
+            return
+        if time.monotonic() - last_change > options.stall_timeout_s:
+            raise RunError(f"no progress for {options.stall_timeout_s:.0f} s; stopping")
+        time.sleep(options.poll_interval_s)
+
+
+def _write_results(
+    pipeline: Pipeline, summaries: list[DocumentSummary], pdfs: list[Path], out_dir: Path
+) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: set[str] = set()
+    for summary, pdf in zip(summaries, pdfs, strict=True):
+        record = pipeline.documents.get(summary.document_id)
+        if record is None:
+            continue
+        if record.result_key:
+            result: dict[str, Any] = pipeline.objects.get_json(pipeline.output_bucket, record.result_key)
+        else:
+            code = record.error_code or ErrorCode.INTERNAL
+            result = failed_result(record, code, record.error_message or "").model_dump(mode="json")
+        name = pdf.stem if pdf.stem not in written else f"{pdf.stem}-{summary.document_id[:8]}"
+        written.add(name)
+        target = out_dir / f"{name}.json"
+        target.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        summary.result_file = str(target)
+        summary.seconds = round((result.get("timings") or {}).get("total_ms", 0) / 1000, 2) or None

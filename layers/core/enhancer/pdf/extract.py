@@ -1,0 +1,125 @@
+"""``extract_pdf``: the one call the extract Lambda and the CLI make."""
+
+import logging
+import time
+from pathlib import Path
+from typing import Literal
+
+from enhancer.config import ChapterPatternsConfig, ProfileConfig
+from enhancer.errors import PermanentError
+from enhancer.models import ErrorCode
+from enhancer.models.extraction import ExtractionResult
+from enhancer.models.result import PdfInfo
+from enhancer.pdf.chapters import detect_chapters
+from enhancer.pdf.document import PdfStructure, open_structure, read_source
+from enhancer.pdf.engines import (
+    TextEngine,
+    check_page_inflation,
+    load_pdfium,
+    pdfium_page_text,
+    pypdf_page_text,
+)
+from enhancer.pdf.layout import analyse_pages
+
+# Below this many letters/digits per page on average, the text layer is absent or stray (scans,
+# image-only files: sf-images-only.pdf has ~7 per page); a one-line page such as "test example"
+# has 11.
+MIN_TEXT_CHARS_PER_PAGE = 8
+logger = logging.getLogger(__name__)
+
+
+def extract_pdf(
+    source: bytes | Path,
+    *,
+    profile: ProfileConfig,
+    patterns: ChapterPatternsConfig,
+    max_file_bytes: int,
+    max_pages: int,
+    engine: Literal["auto", "pdfium", "pypdf"] = "auto",
+) -> ExtractionResult:
+    """Page text and chapters of one PDF; bad input raises ``PermanentError`` with its error code.
+
+    pypdf reads the structure; page text comes from PDFium for ``auto``/``pdfium`` when pypdfium2
+    imports, else from pypdf, and a document or page one engine cannot read is read by the other.
+    """
+    started = time.perf_counter()
+    data = read_source(source, max_file_bytes)
+    structure = open_structure(data, max_pages)
+    pages, used = _page_texts(data, structure, engine)
+    layout = analyse_pages(pages, patterns)
+    meaningful = sum(ch.isalnum() for text in layout.body for ch in text)
+    if meaningful < MIN_TEXT_CHARS_PER_PAGE * structure.page_count:
+        raise PermanentError(
+            f"no usable text layer: {meaningful} letters or digits on {structure.page_count} page(s) "
+            "(scanned or image-only; run OCR first)",
+            code=ErrorCode.NO_TEXT,
+        )
+    chapters = detect_chapters(layout, structure.outline, patterns, profile)
+    return ExtractionResult(
+        pdf=PdfInfo(
+            page_count=structure.page_count,
+            title=structure.title,
+            author=structure.author,
+            has_outline=bool(structure.outline),
+            encrypted=structure.encrypted,
+            text_chars=sum(len(text) for text in layout.body),
+        ),
+        chapters=chapters,
+        outline=structure.outline,
+        engine=used,
+        extract_ms=round((time.perf_counter() - started) * 1000),
+    )
+
+
+def engine_order(engine: Literal["auto", "pdfium", "pypdf"]) -> list[TextEngine]:
+    """The text engines to try, preferred first; PDFium only when pypdfium2 imports."""
+    order: list[TextEngine] = ["pypdf", "pdfium"] if engine == "pypdf" else ["pdfium", "pypdf"]
+    return [name for name in order if name == "pypdf" or load_pdfium() is not None]
+
+
+def _page_texts(
+    data: bytes, structure: PdfStructure, engine: Literal["auto", "pdfium", "pypdf"]
+) -> tuple[list[str], TextEngine]:
+    order = [name for name in engine_order(engine) if name == "pdfium" or structure.reader is not None]
+    pdfium_doc = None
+    if "pdfium" in order:
+        pdfium = load_pdfium()
+        assert pdfium is not None
+        try:
+            pdfium_doc = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError:
+            order.remove("pdfium")
+    if not order:
+        raise PermanentError("neither pypdf nor PDFium can read the page text", code=ErrorCode.CORRUPT_PDF)
+    try:
+        pages: list[str] = []
+        failed = 0
+        for index in range(structure.page_count):
+            text = _page_text(order, structure, pdfium_doc, index)
+            failed += text is None
+            pages.append(text or "")
+        if failed == structure.page_count:
+            raise PermanentError("no page of the PDF could be read", code=ErrorCode.CORRUPT_PDF)
+        return pages, order[0]
+    finally:
+        if pdfium_doc is not None:
+            pdfium_doc.close()
+
+
+def _page_text(
+    order: list[TextEngine], structure: PdfStructure, pdfium_doc: object, index: int
+) -> str | None:
+    for name in order:
+        try:
+            if name == "pdfium":
+                if structure.reader is not None:
+                    check_page_inflation(structure.reader, index)
+                return pdfium_page_text(pdfium_doc, index)
+            assert structure.reader is not None
+            return pypdf_page_text(structure.reader, index)
+        except PermanentError:
+            raise
+        except Exception as exc:
+            # This engine cannot read the page; the other one may.
+            logger.debug("page %d: %s cannot read it: %s", index + 1, name, exc)
+    return None

@@ -1,0 +1,120 @@
+"""What each page's text means for chapter detection: heading candidates, running lines, TOC pages.
+
+Running headers and footers are lines near the top or bottom that repeat (digits normalised) on at
+least ``running_line_min_pages`` pages; bare page numbers and table-of-contents pages never
+provide a heading. The cleaned page text (running lines and page numbers removed) is what the
+chapters carry.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from enhancer.config import ChapterPatternsConfig
+
+_EDGE_LINES = 2  # running headers/footers live in the first and last two lines
+_PAGE_NUMBER = re.compile(
+    r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?$|^[-\u2013\u2014]\s*\d{1,4}\s*[-\u2013\u2014]$",
+    re.IGNORECASE,
+)
+_DOTTED_LEADER = re.compile(r"(?:\.\s?){3,}\s*\d{1,4}$|\u2026\s*\d{1,4}$")
+_TRAILING_PAGE_NUMBER = re.compile(r"^(?P<entry>.*\S)\s+\d{1,4}$")
+_TOC_MIN_ENTRIES = 3
+_TOC_MIN_SHARE = 0.4
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """Per page (index = page - 1): ``body`` without running lines and page numbers, heading candidates."""
+
+    body: list[str]
+    headings: list[list[str]]
+    toc_pages: frozenset[int]  # 1-based
+
+
+def analyse_pages(pages: list[str], patterns: ChapterPatternsConfig) -> PageLayout:
+    compiled = [p.compiled() for p in patterns.heading_patterns]
+    markers = {m.lower() for m in patterns.toc_markers}
+    page_lines = [[line.strip() for line in text.split("\n") if line.strip()] for text in pages]
+    keys: Counter[str] = Counter()
+    raws: Counter[str] = Counter()
+    for lines in page_lines:
+        # Running headers and footers are short; a long edge line is body text.
+        edges = [
+            line
+            for position, line in enumerate(lines)
+            if _is_edge(position, len(lines)) and len(line) <= patterns.max_heading_chars
+        ]
+        keys.update({_key(line) for line in edges})
+        raws.update(set(edges))
+    running = {key for key, pages in keys.items() if pages >= patterns.running_line_min_pages}
+
+    body: list[str] = []
+    headings: list[list[str]] = []
+    toc_pages: set[int] = set()
+    for number, lines in enumerate(page_lines, start=1):
+        kept: list[str] = []
+        candidates: list[str] = []
+        for position, line in enumerate(lines):
+            edge = _is_edge(position, len(lines))
+            if edge and _is_page_number(line):
+                continue
+            if not (edge and _key(line) in running):
+                kept.append(line)
+                candidates.append(line)
+                continue
+            heading = _heading_match(line, compiled)
+            if heading is not None and not (heading.groupdict().get("title") or "").strip():
+                # "Chapter 3" alone on its opening page: digits normalised, every chapter looks alike.
+                kept.append(line)
+                candidates.append(line)
+            elif heading is not None and raws[line] >= 2:
+                # The same chapter line atop every page of that chapter: its first page opens the
+                # chapter (detection skips the repeats), the rest is running-header noise.
+                candidates.append(line)
+        body.append("\n".join(kept))
+        if _is_toc_page(kept, markers, compiled, patterns.heading_search_lines):
+            toc_pages.add(number)
+        headings.append(
+            [
+                line
+                for line in candidates[: patterns.heading_search_lines]
+                if len(line) <= patterns.max_heading_chars
+            ]
+        )
+    return PageLayout(body=body, headings=headings, toc_pages=frozenset(toc_pages))
+
+
+def _heading_match(line: str, compiled: list[re.Pattern[str]]) -> re.Match[str] | None:
+    for pattern in compiled:
+        if match := pattern.match(line):
+            return match
+    return None
+
+
+def _is_edge(position: int, count: int) -> bool:
+    return position < _EDGE_LINES or position >= count - _EDGE_LINES
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.lower().split()))
+
+
+def _is_page_number(line: str) -> bool:
+    return bool(_PAGE_NUMBER.match(line))
+
+
+def _is_toc_page(
+    lines: list[str], markers: set[str], compiled: list[re.Pattern[str]], search_lines: int
+) -> bool:
+    if any(line.lower().strip(" :.") in markers for line in lines[:search_lines]):
+        return True
+    entries = sum(1 for line in lines if _is_toc_entry(line, compiled))
+    return entries >= _TOC_MIN_ENTRIES and entries >= _TOC_MIN_SHARE * len(lines)
+
+
+def _is_toc_entry(line: str, compiled: list[re.Pattern[str]]) -> bool:
+    if _DOTTED_LEADER.search(line):
+        return True
+    match = _TRAILING_PAGE_NUMBER.match(line)
+    return bool(match and any(p.match(match["entry"]) for p in compiled))

@@ -1,0 +1,67 @@
+"""What every step needs, built once per cold start by the handlers from settings and config.
+
+Logic functions take a ``Pipeline`` and plain models; they never read the environment or build clients.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from enhancer.config import AppConfig, get_app_config
+from enhancer.settings import PdfEngine, Settings, get_settings
+from enhancer.storage import (
+    DocumentStore,
+    ObjectStore,
+    QueueClient,
+    document_store,
+    object_store,
+    queue_client,
+)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    documents: DocumentStore
+    objects: ObjectStore
+    queues: QueueClient
+    config: AppConfig
+    output_bucket: str
+    enrich_queue_url: str
+    validate_queue_url: str
+    idempotency_table: str
+    max_file_bytes: int
+    max_pages: int
+    pdf_engine: PdfEngine
+
+
+def build_pipeline(settings: Settings, config_dir: Path | None = None) -> Pipeline:
+    storage = settings.storage
+    return Pipeline(
+        documents=document_store(storage.documents_table),
+        objects=object_store(),
+        queues=queue_client(),
+        config=get_app_config(config_dir or settings.extraction.config_dir),
+        output_bucket=storage.output_bucket,
+        enrich_queue_url=storage.enrich_queue_url,
+        validate_queue_url=storage.validate_queue_url,
+        idempotency_table=storage.idempotency_table,
+        max_file_bytes=settings.extraction.max_file_bytes,
+        max_pages=settings.extraction.max_pages,
+        pdf_engine=settings.extraction.pdf_engine,
+    )
+
+
+@lru_cache(maxsize=1)
+def _cached(_endpoint: str | None) -> Pipeline:
+    return build_pipeline(get_settings())
+
+
+def current_pipeline() -> Pipeline:
+    """The handlers' pipeline: cached per process (and per endpoint, for tests and the local runtime)."""
+    import os
+
+    return _cached(os.environ.get("AWS_ENDPOINT_URL"))
+
+
+def clear_pipeline_cache() -> None:
+    _cached.cache_clear()

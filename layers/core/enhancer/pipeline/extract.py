@@ -1,0 +1,206 @@
+"""Extract step: one uploaded object → a document record, chapter payloads in S3, one enrich message each.
+
+Order matters for fan-in: the status moves to ENRICHING (with ``chapter_count``) *before* any enrich message
+is sent, so the enrichment that completes the set always finds the document in ENRICHING. A retry that finds
+ENRICHING re-sends the pointers (the previous attempt may have died mid-send); enrichment is idempotent.
+"""
+
+import hashlib
+import time
+from enum import StrEnum
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from enhancer.errors import PermanentError
+from enhancer.language import detect_language
+from enhancer.models import (
+    ChapterPayload,
+    DocumentRecord,
+    DocumentStatus,
+    EnrichMessage,
+    ErrorCode,
+    SourceInfo,
+)
+from enhancer.observability import MetricName, logger, metrics
+from enhancer.pipeline.context import Pipeline
+from enhancer.pipeline.ids import document_id_for, resolve_profile
+from enhancer.pipeline.keys import chapter_key, manifest_key
+from enhancer.pipeline.lifecycle import fail_document, log_keys
+from enhancer.pipeline.models import ExtractionManifest, S3ObjectRef
+from enhancer.storage import ObjectNotFound
+from enhancer.storage.documents import utcnow
+
+
+class ExtractOutcome(StrEnum):
+    ENQUEUED = "ENQUEUED"
+    FAILED = "FAILED"
+    DUPLICATE = "DUPLICATE"
+    GONE = "GONE"
+
+
+def extract_object(pipeline: Pipeline, ref: S3ObjectRef) -> dict[str, str]:
+    """Process one uploaded object; returns ``{"document_id", "outcome"}`` (the idempotent result)."""
+    try:
+        info = pipeline.objects.head(ref.bucket, ref.key)
+    except ObjectNotFound:
+        logger.warning("object no longer exists; nothing to do", extra={"key": ref.key})
+        return {"document_id": "", "outcome": ExtractOutcome.GONE}
+    etag = ref.etag or info.etag
+    document_id = document_id_for(ref.bucket, ref.key, etag)
+    with log_keys(document_id=document_id):
+        profile_name = resolve_profile(
+            info.metadata.get("profile"), ref.key, pipeline.config.extraction_profiles
+        )
+        outcome = _extract(pipeline, ref, etag, info.size_bytes, document_id, profile_name)
+        return {"document_id": document_id, "outcome": outcome}
+
+
+def _extract(
+    pipeline: Pipeline, ref: S3ObjectRef, etag: str, size_bytes: int, document_id: str, profile_name: str
+) -> ExtractOutcome:
+    now = utcnow()
+    created = pipeline.documents.create_if_absent(
+        DocumentRecord(
+            document_id=document_id,
+            status=DocumentStatus.RECEIVED,
+            profile=profile_name,
+            source_bucket=ref.bucket,
+            source_key=ref.key,
+            source_etag=etag,
+            size_bytes=size_bytes,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    if created:
+        metrics.add_metric(name=MetricName.DOCUMENTS_RECEIVED, unit=MetricUnit.Count, value=1)
+    record = pipeline.documents.get(document_id)
+    assert record is not None  # just created or already there
+    match record.status:
+        case DocumentStatus.RECEIVED:
+            pipeline.documents.transition(
+                document_id,
+                DocumentStatus.RECEIVED,
+                DocumentStatus.EXTRACTING,
+                profile=profile_name,
+                source_bucket=ref.bucket,
+                source_key=ref.key,
+                source_etag=etag,
+                size_bytes=size_bytes,
+            )
+        case DocumentStatus.EXTRACTING:
+            logger.info("resuming an extraction that did not finish")
+        case DocumentStatus.ENRICHING:
+            _send_enrich_messages(
+                pipeline,
+                pipeline.objects.get_model(
+                    pipeline.output_bucket, manifest_key(document_id), ExtractionManifest
+                ),
+                run=record.run,
+            )
+            return ExtractOutcome.ENQUEUED
+        case _:
+            logger.info("duplicate event for a document past extraction", extra={"status": record.status})
+            return ExtractOutcome.DUPLICATE
+
+    profile_name = (
+        record.profile if record.profile in pipeline.config.extraction_profiles.profiles else profile_name
+    )
+    if size_bytes > pipeline.max_file_bytes:  # before downloading it
+        fail_document(
+            pipeline,
+            document_id,
+            ErrorCode.TOO_LARGE,
+            f"file is {size_bytes} bytes; the limit is {pipeline.max_file_bytes} (MAX_FILE_BYTES)",
+        )
+        return ExtractOutcome.FAILED
+    body = pipeline.objects.get_bytes(ref.bucket, ref.key)
+    sha256 = hashlib.sha256(body).hexdigest()
+    try:
+        manifest, payloads = _run_extraction(pipeline, document_id, profile_name, ref, body, sha256, record)
+    except PermanentError as exc:
+        fail_document(pipeline, document_id, exc.code, exc.message, sha256=sha256)
+        return ExtractOutcome.FAILED
+
+    for payload in payloads:
+        pipeline.objects.put_json(
+            pipeline.output_bucket, chapter_key(document_id, payload.chapter.index), payload
+        )
+    pipeline.objects.put_json(pipeline.output_bucket, manifest_key(document_id), manifest)
+    pipeline.documents.transition(
+        document_id,
+        DocumentStatus.EXTRACTING,
+        DocumentStatus.ENRICHING,
+        chapter_count=len(payloads),
+        page_count=manifest.pdf.page_count,
+        title=manifest.pdf.title,
+        sha256=sha256,
+        extract_ms=manifest.extract_ms,
+    )
+    metrics.add_metric(name=MetricName.PAGES_EXTRACTED, unit=MetricUnit.Count, value=manifest.pdf.page_count)
+    _send_enrich_messages(pipeline, manifest, run=record.run)
+    logger.info("extracted", extra={"chapters": len(payloads), "pages": manifest.pdf.page_count})
+    return ExtractOutcome.ENQUEUED
+
+
+def _run_extraction(
+    pipeline: Pipeline,
+    document_id: str,
+    profile_name: str,
+    ref: S3ObjectRef,
+    body: bytes,
+    sha256: str,
+    record: DocumentRecord,
+) -> tuple[ExtractionManifest, list[ChapterPayload]]:
+    from enhancer.pdf import extract_pdf  # deferred: PDF engines are heavy imports
+
+    _, profile = pipeline.config.extraction_profiles.get(profile_name)
+    started = time.perf_counter()
+    extraction = extract_pdf(
+        body,
+        profile=profile,
+        patterns=pipeline.config.chapter_patterns,
+        max_file_bytes=pipeline.max_file_bytes,
+        max_pages=pipeline.max_pages,
+        engine=pipeline.pdf_engine,
+    )
+    extract_ms = extraction.extract_ms or int((time.perf_counter() - started) * 1000)
+    language = detect_language("\n".join(c.text for c in extraction.chapters))
+    payloads = [
+        ChapterPayload(
+            document_id=document_id,
+            profile=profile_name,
+            chapter=chapter.span(),
+            text=chapter.text,
+            language=detect_language(chapter.text) or language,
+        )
+        for chapter in extraction.chapters
+    ]
+    manifest = ExtractionManifest(
+        document_id=document_id,
+        profile=profile_name,
+        source=SourceInfo(bucket=ref.bucket, key=ref.key, size_bytes=len(body), sha256=sha256),
+        pdf=extraction.pdf,
+        chapters=[p.chapter for p in payloads],
+        outline=extraction.outline,
+        engine=extraction.engine,
+        language=language,
+        extract_ms=extract_ms,
+        created_at=record.created_at,
+        extracted_at=utcnow(),
+    )
+    return manifest, payloads
+
+
+def _send_enrich_messages(pipeline: Pipeline, manifest: ExtractionManifest, *, run: int = 0) -> None:
+    messages = [
+        EnrichMessage(
+            document_id=manifest.document_id,
+            chapter_index=chapter.index,
+            chapter_key=chapter_key(manifest.document_id, chapter.index),
+            profile=manifest.profile,
+            run=run,
+        )
+        for chapter in manifest.chapters
+    ]
+    pipeline.queues.send(pipeline.enrich_queue_url, messages)

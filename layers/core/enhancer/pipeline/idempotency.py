@@ -1,0 +1,59 @@
+"""Powertools idempotency around the steps a retry could repeat (extraction, one chapter's enrichment).
+
+A completed run is remembered in the idempotency table, so a duplicate delivery returns the stored outcome
+without redoing the work; a failed run leaves no record, so SQS's retry runs it again. One persistence layer
+per step (key prefix), because Powertools keeps the prefix on the layer and handlers may run in threads.
+"""
+
+import os
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+EXPIRES_AFTER_S = 6 * 3600
+
+
+@lru_cache(maxsize=16)
+def _persistence(table_name: str, key_prefix: str, _endpoint: str | None) -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=table_name)
+
+
+def run_once(
+    step: str,
+    key: dict[str, Any],
+    work: Callable[[], dict[str, Any]],
+    *,
+    table_name: str,
+    context: LambdaContext | None = None,
+) -> dict[str, Any]:
+    """``work()`` at most once to completion per ``key`` (JSON-able) within the expiry window.
+
+    Without a table (e.g. a library caller with no AWS) it simply runs ``work()``."""
+    if not table_name:
+        return work()
+    config = IdempotencyConfig(expires_after_seconds=EXPIRES_AFTER_S)
+    if context is not None:
+        config.register_lambda_context(context)
+
+    @idempotent_function(
+        data_keyword_argument="key",
+        persistence_store=_persistence(table_name, step, os.environ.get("AWS_ENDPOINT_URL")),
+        config=config,
+        key_prefix=step,
+    )
+    def _once(key: dict[str, Any]) -> dict[str, Any]:
+        return work()
+
+    result: dict[str, Any] = _once(key=key)
+    return result
+
+
+def clear_idempotency_cache() -> None:
+    _persistence.cache_clear()

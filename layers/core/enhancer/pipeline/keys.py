@@ -1,0 +1,19 @@
+"""Where each step's files live in the output bucket (one place, so no two steps disagree)."""
+
+from enhancer.resources import RESULTS_PREFIX, WORK_PREFIX
+
+
+def manifest_key(document_id: str) -> str:
+    return f"{WORK_PREFIX}{document_id}/manifest.json"
+
+
+def chapter_key(document_id: str, index: int) -> str:
+    return f"{WORK_PREFIX}{document_id}/chapters/{index}.json"
+
+
+def enriched_key(document_id: str, index: int) -> str:
+    return f"{WORK_PREFIX}{document_id}/enriched/{index}.json"
+
+
+def result_key(document_id: str) -> str:
+    return f"{RESULTS_PREFIX}{document_id}.json"

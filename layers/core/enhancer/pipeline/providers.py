@@ -1,0 +1,37 @@
+"""The one place the enrich and validate handlers get their provider from: the LLM factory (OpenAI,
+Anthropic, Bedrock or offline, with cache, shared rate limit, retries and fallback) behind the same
+``EnrichmentProvider`` protocol.
+"""
+
+import threading
+
+from enhancer.config import AppConfig
+from enhancer.providers.base import EnrichmentProvider
+from enhancer.providers.factory import build_provider
+from enhancer.settings import Settings, get_settings
+
+
+def provider_for(settings: Settings, config: AppConfig) -> EnrichmentProvider:
+    """A local cache directory wins over the cache table: moto's tables die with the run, files don't."""
+    local_cache_dir = settings.llm.cache_dir
+    return build_provider(
+        settings.llm,
+        config=config,
+        cache_table=None if local_cache_dir else settings.storage.cache_table or None,
+        rate_limit_table=settings.storage.rate_limit_table or None,
+        local_cache_dir=local_cache_dir,
+    )
+
+
+_lock = threading.Lock()
+_providers: dict[int, tuple[AppConfig, EnrichmentProvider]] = {}
+
+
+def current_provider(config: AppConfig) -> EnrichmentProvider:
+    """The handlers' provider, built once per process and config (configs are not hashable: keyed by id)."""
+    with _lock:
+        cached = _providers.get(id(config))
+        if cached is None or cached[0] is not config:
+            cached = (config, provider_for(get_settings(), config))
+            _providers[id(config)] = cached
+        return cached[1]

@@ -1,0 +1,28 @@
+"""The runbook's entry point: ``python scripts/run_pipeline.py [--input DIR] [--config DIR] [--debug]``.
+
+A thin wrapper over ``doc-enhancer run``; results go to ``outputs/`` and the exit code is the CLI's.
+"""
+
+import argparse
+import sys
+
+from enhancer.cli.app import app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the pipeline locally (doc-enhancer run).")
+    parser.add_argument("--input", default="samples", help="folder of PDFs (default: samples)")
+    parser.add_argument("--config", default=None, help="folder with the four JSON configs")
+    parser.add_argument("--out", default="outputs", help="folder for the results (default: outputs)")
+    parser.add_argument("--debug", action="store_true", help="handler logs at DEBUG on stderr")
+    args = parser.parse_args(argv)
+    command = ["run", args.input, "--out", args.out]
+    if args.config:
+        command += ["--config-dir", args.config]
+    if args.debug:
+        command.append("--debug")
+    app(command, prog_name="doc-enhancer")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""``doc-enhancer run`` as a user runs it: a subprocess, its exit code, its outputs."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parents[2]
+CLI = Path(sys.executable).parent / "doc-enhancer"
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    return subprocess.run(
+        [str(CLI), "run", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_run_on_the_samples(tmp_path: Path) -> None:
+    samples = REPO / "samples"
+    if not any(samples.glob("*.pdf")):
+        pytest.skip("samples/ not generated (make samples)")
+
+    done = _run(str(samples), "--out", str(tmp_path / "out"), "--json", cwd=tmp_path)
+
+    summaries = json.loads(done.stdout)
+    statuses = {Path(s["file"]).name: s["status"] for s in summaries}
+    assert all(status in {"COMPLETED", "PARTIAL", "FAILED"} for status in statuses.values())
+    expected_exit = 0 if set(statuses.values()) == {"COMPLETED"} else 3
+    assert done.returncode == expected_exit, done.stderr
+    for pdf in samples.glob("*.pdf"):
+        result = json.loads((tmp_path / "out" / f"{pdf.stem}.json").read_text())
+        assert result["status"] == statuses[pdf.name]
+        assert set(result) >= {
+            "schema_version",
+            "document_id",
+            "source",
+            "status",
+            "chapters",
+            "usage",
+            "timings",
+        }
+
+
+def test_a_missing_path_is_a_fatal_error(tmp_path: Path) -> None:
+    done = _run(str(tmp_path / "nope"), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "no such file" in done.stderr
+
+
+@pytest.mark.corpus
+def test_run_on_the_corpus_gives_the_documented_outcomes(corpus_dir: Path, tmp_path: Path) -> None:
+    manifest = json.loads((corpus_dir / "manifest.json").read_text())
+
+    done = _run(str(corpus_dir / "pdfs"), "--out", str(tmp_path / "out"), "--json", cwd=tmp_path)
+
+    assert done.returncode in (0, 3), done.stderr
+    by_name = {Path(s["file"]).name: s for s in json.loads(done.stdout)}
+    mismatches = []
+    for entry in manifest:
+        summary = by_name[entry["file"]]
+        allowed = {entry["expected_status"]}
+        note = entry.get("note", "")
+        if note.startswith("COMPLETED or FAILED"):
+            allowed |= {"COMPLETED", "FAILED"}
+        if summary["status"] not in allowed:
+            mismatches.append((entry["file"], summary["status"], summary["error_code"]))
+            continue
+        if (
+            entry["expected_status"] == "FAILED"
+            and summary["status"] == "FAILED"
+            and entry["expected_error_code"]
+        ):
+            codes = {entry["expected_error_code"], *(["EMPTY_FILE"] if "EMPTY_FILE" in note else [])}
+            if summary["error_code"] not in codes:
+                mismatches.append((entry["file"], summary["status"], summary["error_code"]))
+    assert not mismatches

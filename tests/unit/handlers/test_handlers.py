@@ -1,0 +1,235 @@
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from enhancer.errors import PermanentError, RetryableError
+from enhancer.models import DocumentStatus, ErrorCode
+from enhancer.pipeline import providers
+from enhancer.pipeline.ids import document_id_for
+from enhancer.providers.base import EnrichmentOutcome, EnrichmentRequest
+from enhancer.storage import document_store
+
+from .conftest import Invoke, drain, load_event, s3_event_for
+
+
+def _upload(env: dict[str, str], key: str, body: bytes, profile: str | None = None) -> str:
+    s3 = boto3.client("s3")
+    meta = {"profile": profile} if profile else {}
+    etag = s3.put_object(Bucket=env["INPUT_BUCKET"], Key=key, Body=body, Metadata=meta)["ETag"].strip('"')
+    return etag
+
+
+def _purge_ingest(env: dict[str, str]) -> None:
+    boto3.client("sqs").purge_queue(QueueUrl=env["INGEST_QUEUE_URL"])
+
+
+def _result(env: dict[str, str], doc: str) -> dict[str, Any]:
+    body = boto3.client("s3").get_object(Bucket=env["OUTPUT_BUCKET"], Key=f"results/{doc}.json")["Body"]
+    return json.loads(body.read())
+
+
+def _queue_depth(env: dict[str, str], name: str) -> int:
+    attrs = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=env[name], AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"])
+
+
+def test_the_s3_test_event_is_acknowledged_and_ignored(aws: dict[str, str], invoke: Invoke) -> None:
+    response = invoke("extract", load_event("s3_test_event_in_sqs.json"))
+
+    assert response == {"batchItemFailures": []}
+    assert boto3.client("dynamodb").scan(TableName=aws["DOCUMENTS_TABLE"])["Count"] == 0
+
+
+def test_extract_writes_chapters_and_one_enrich_message_each_even_when_delivered_twice(
+    aws: dict[str, str], invoke: Invoke, sample_pdf: bytes
+) -> None:
+    key = "incoming/technical_book/field guide.pdf"
+    etag = _upload(aws, key, sample_pdf)
+    _purge_ingest(aws)
+    event = s3_event_for(aws["INPUT_BUCKET"], key, etag)
+
+    first = invoke("extract", event)
+    second = invoke("extract", event)  # duplicate delivery
+
+    assert first == second == {"batchItemFailures": []}
+    doc = document_id_for(aws["INPUT_BUCKET"], key, etag)
+    record = document_store(aws["DOCUMENTS_TABLE"]).get(doc)
+    assert record is not None
+    assert record.status == DocumentStatus.ENRICHING
+    assert record.profile == "technical_book"
+    assert record.chapter_count
+    assert record.chapter_count > 1
+    assert _queue_depth(aws, "ENRICH_QUEUE_URL") == record.chapter_count
+    message = json.loads(
+        boto3.client("sqs").receive_message(QueueUrl=aws["ENRICH_QUEUE_URL"])["Messages"][0]["Body"]
+    )
+    assert {"document_id", "chapter_index", "chapter_key"} <= set(message)
+    assert "text" not in message  # pointers, never the text
+
+
+@pytest.mark.parametrize(
+    ("body", "code"), [(b"", ErrorCode.EMPTY_FILE), (b"hello, not a pdf", ErrorCode.NOT_A_PDF)]
+)
+def test_a_bad_file_ends_failed_with_its_code_and_the_input_is_kept(
+    aws: dict[str, str], invoke: Invoke, body: bytes, code: ErrorCode
+) -> None:
+    key = "incoming/bad.pdf"
+    etag = _upload(aws, key, body)
+    _purge_ingest(aws)
+
+    response = invoke("extract", s3_event_for(aws["INPUT_BUCKET"], key, etag))
+
+    assert response == {"batchItemFailures": []}  # acknowledged: retrying cannot help
+    doc = document_id_for(aws["INPUT_BUCKET"], key, etag)
+    record = document_store(aws["DOCUMENTS_TABLE"]).get(doc)
+    assert record is not None
+    assert (record.status, record.error_code) == (DocumentStatus.FAILED, code)
+    result = _result(aws, doc)
+    assert (result["status"], result["error_code"], result["pdf"], result["chapters"]) == (
+        "FAILED",
+        code,
+        None,
+        [],
+    )
+    assert boto3.client("s3").get_object(Bucket=aws["INPUT_BUCKET"], Key=key)["Body"].read() == body
+    assert _queue_depth(aws, "ENRICH_QUEUE_URL") == 0
+
+
+class FlakyProvider:
+    """The offline provider, except for chosen chapters: RetryableError or PermanentError."""
+
+    name = "flaky"
+
+    def __init__(self, inner: Any, retryable: set[int], permanent: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+        self.inner, self.retryable, self.permanent = inner, retryable, permanent
+        self.calls: list[int] = []
+
+    def enrich_chapter(self, request: EnrichmentRequest) -> EnrichmentOutcome:
+        self.calls.append(request.chapter_index)
+        if request.chapter_index in self.retryable:
+            raise RetryableError("provider timed out", code=ErrorCode.LLM_UNAVAILABLE)
+        if request.chapter_index in self.permanent:
+            raise PermanentError("output did not fit the schema", code=ErrorCode.INVALID_LLM_OUTPUT)
+        return self.inner.enrich_chapter(request)
+
+    def reduce_document(self, request: Any) -> Any:
+        return self.inner.reduce_document(request)
+
+
+def _flaky(
+    monkeypatch: pytest.MonkeyPatch, retryable: set[int], permanent: set[int] = frozenset()
+) -> FlakyProvider:  # type: ignore[assignment]
+    original = providers.provider_for
+    holder: dict[str, FlakyProvider] = {}
+
+    def build(settings: Any, config: Any) -> FlakyProvider:
+        holder["p"] = FlakyProvider(original(settings, config), retryable, permanent)
+        return holder["p"]
+
+    monkeypatch.setattr(providers, "provider_for", build)
+    providers._providers.clear()
+    return holder  # type: ignore[return-value]
+
+
+def _extract(aws: dict[str, str], invoke: Invoke, pdf: bytes) -> str:
+    key = "incoming/guide.pdf"
+    etag = _upload(aws, key, pdf)
+    _purge_ingest(aws)
+    assert invoke("extract", s3_event_for(aws["INPUT_BUCKET"], key, etag)) == {"batchItemFailures": []}
+    return document_id_for(aws["INPUT_BUCKET"], key, etag)
+
+
+def test_the_whole_chain_completes_and_validate_is_sent_once(
+    aws: dict[str, str], invoke: Invoke, sample_pdf: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _extract(aws, invoke, sample_pdf)
+
+    assert drain(invoke, aws, "enrich", "enrich") == []
+    assert _queue_depth(aws, "VALIDATE_QUEUE_URL") == 1
+    assert drain(invoke, aws, "validate", "validate") == []
+
+    record = document_store(aws["DOCUMENTS_TABLE"]).get(doc)
+    assert record is not None
+    assert record.status == DocumentStatus.COMPLETED
+    result = _result(aws, doc)
+    assert result["status"] == "COMPLETED"
+    assert result["validation"]["passed"] is True
+    assert [c["index"] for c in result["chapters"]] == list(range(record.chapter_count or 0))
+    assert result["usage"]["llm_calls"] == record.chapter_count
+    assert result["document"]["keywords"]
+    assert result["document"]["summary"]
+    emitted = capsys.readouterr().out
+    for metric in ("DocumentsReceived", "ChaptersEnriched", "DocumentsCompleted", "PagesExtracted"):
+        assert f'"{metric}"' in emitted
+
+
+def test_retryable_failures_fail_only_their_record_then_end_partial_on_the_last_receive(
+    aws: dict[str, str], invoke: Invoke, sample_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder = _flaky(monkeypatch, retryable={1})
+    doc = _extract(aws, invoke, sample_pdf)
+
+    failures = drain(invoke, aws, "enrich", "enrich")
+
+    assert [json.loads(m["Body"])["chapter_index"] for m in failures] == [1]  # only that record failed
+    # Given the third receive of that message, the chapter is recorded failed instead of dead-lettered.
+    event = {"Records": [_as_record(failures[0], count="3")]}
+    assert invoke("enrich", event) == {"batchItemFailures": []}
+    assert drain(invoke, aws, "validate", "validate") == []
+    result = _result(aws, doc)
+    assert result["status"] == "PARTIAL"
+    failed = [c for c in result["chapters"] if c["status"] == "FAILED"]
+    assert [(c["index"], c["error"]["code"]) for c in failed] == [(1, "LLM_UNAVAILABLE")]
+    assert holder["p"].calls.count(0) == 1  # no neighbour re-ran  # type: ignore[index]
+
+
+def test_every_chapter_failing_permanently_fails_the_document(
+    aws: dict[str, str], invoke: Invoke, sample_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _flaky(monkeypatch, retryable=set(), permanent=set(range(100)))
+    doc = _extract(aws, invoke, sample_pdf)
+
+    assert drain(invoke, aws, "enrich", "enrich") == []
+    assert drain(invoke, aws, "validate", "validate") == []
+
+    result = _result(aws, doc)
+    assert (result["status"], result["error_code"]) == ("FAILED", "INVALID_LLM_OUTPUT")
+
+
+def test_duplicate_enrich_and_validate_messages_change_nothing(
+    aws: dict[str, str], invoke: Invoke, sample_pdf: bytes
+) -> None:
+    doc = _extract(aws, invoke, sample_pdf)
+    sqs = boto3.client("sqs")
+    messages = sqs.receive_message(
+        QueueUrl=aws["ENRICH_QUEUE_URL"], MaxNumberOfMessages=10, AttributeNames=["All"]
+    )["Messages"]
+    event = {"Records": [_as_record(m) for m in messages]}
+
+    assert invoke("enrich", event) == {"batchItemFailures": []}
+    assert invoke("enrich", event) == {"batchItemFailures": []}  # every message delivered twice
+
+    assert _queue_depth(aws, "VALIDATE_QUEUE_URL") == 1
+    validate = sqs.receive_message(QueueUrl=aws["VALIDATE_QUEUE_URL"], AttributeNames=["All"])["Messages"]
+    assert invoke("validate", {"Records": [_as_record(validate[0])]}) == {"batchItemFailures": []}
+    first = _result(aws, doc)
+    assert invoke("validate", {"Records": [_as_record(validate[0])]}) == {"batchItemFailures": []}
+    assert _result(aws, doc) == first
+
+
+def test_a_message_for_an_unknown_document_is_acknowledged(aws: dict[str, str], invoke: Invoke) -> None:
+    assert invoke("enrich", load_event("enrich_sqs.json")) == {"batchItemFailures": []}
+    assert invoke("validate", load_event("validate_sqs.json")) == {"batchItemFailures": []}
+
+
+def _as_record(message: dict[str, Any], count: str | None = None) -> dict[str, Any]:
+    from enhancer.local.functions import sqs_event
+
+    record = sqs_event([message], "arn:aws:sqs:us-east-1:123456789012:q")["Records"][0]
+    if count:
+        record["attributes"]["ApproximateReceiveCount"] = count
+    return record
