@@ -116,9 +116,20 @@ def _print_table(summaries: list[DocumentSummary], out: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"results in {out}/")
-    for column in ("document", "status", "pages", "chapters", "error code", "time (s)"):
-        table.add_column(column, justify="right" if column in ("pages", "chapters", "time (s)") else "left")
+    table = Table(title=f"results in {out}/", show_footer=len(summaries) > 1)
+    total_cost = sum(s.estimated_cost_usd for s in summaries)
+    footers = {
+        "document": "total",
+        "LLM calls": str(sum(s.llm_calls for s in summaries)),
+        "cache hits": str(sum(s.cache_hits for s in summaries)),
+        "cost (USD)": f"{total_cost:.4f}",
+    }
+    numeric = ("pages", "chapters", "LLM calls", "cache hits", "cost (USD)", "time (s)")
+    columns = ("document", "status", "pages", "chapters", "error code", *numeric[2:])
+    for column in columns:
+        table.add_column(
+            column, footer=footers.get(column, ""), justify="right" if column in numeric else "left"
+        )
     colours = {
         DocumentStatus.COMPLETED: "green",
         DocumentStatus.PARTIAL: "yellow",
@@ -133,6 +144,12 @@ def _print_table(summaries: list[DocumentSummary], out: Path) -> None:
             str(s.pages or "-"),
             str(s.chapters or "-"),
             s.error_code or "",
+            str(s.llm_calls),
+            str(s.cache_hits),
+            f"{s.estimated_cost_usd:.4f}",
             f"{s.seconds:.1f}" if s.seconds else "-",
         )
-    Console(file=sys.stdout).print(table)
+    console = Console(file=sys.stdout)
+    if not console.is_terminal:  # a pipe or a log file: don't squeeze the table into 80 columns
+        console = Console(file=sys.stdout, width=160)
+    console.print(table)

@@ -119,7 +119,7 @@ class LocalApiServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> "LocalApiServer":
         self._thread.start()

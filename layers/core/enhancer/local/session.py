@@ -54,6 +54,9 @@ class DocumentSummary(BaseModel):
     error_code: str | None = None
     error_message: str | None = None
     seconds: float | None = None
+    llm_calls: int = 0
+    cache_hits: int = 0
+    estimated_cost_usd: float = 0.0
     result_file: str | None = None
 
 
@@ -283,3 +286,7 @@ def _write_results(
         target.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         summary.result_file = str(target)
         summary.seconds = round((result.get("timings") or {}).get("total_ms", 0) / 1000, 2) or None
+        usage = result.get("usage") or {}
+        summary.llm_calls = usage.get("llm_calls", 0)
+        summary.cache_hits = usage.get("cache_hits", 0)
+        summary.estimated_cost_usd = usage.get("estimated_cost_usd", 0.0)
