@@ -36,7 +36,8 @@ class ApiConstruct(Construct):
             assets=assets,
             layers=layers,
             architecture=config.lambda_architecture,
-            environment=pipeline.environment,
+            # The secret's ARN only (no read grant): /health/detailed reports whether keys are configured.
+            environment=pipeline.environment | pipeline.secret_env,
         )
         self._grant(storage, pipeline)
         self.rest_api = self._rest_api()
@@ -45,8 +46,9 @@ class ApiConstruct(Construct):
     def _grant(self, storage: StorageConstruct, pipeline: PipelineConstruct) -> None:
         role = self.handler.role
         storage.grant_table_data(role, "documents")
-        # The presigned upload URL is signed by this role, so it needs the PutObject it hands out.
-        storage.grant_objects(role, "input", INCOMING_PREFIX, read=False, write=True)
+        # The presigned upload URL is signed by this role, so it needs the PutObject it hands out; reprocess
+        # HEADs the uploaded object (GetObject) and the detailed health lists incoming/ (ListBucket).
+        storage.grant_objects(role, "input", INCOMING_PREFIX, read=True, write=True)
         storage.grant_objects(role, "output", RESULTS_PREFIX, read=True, write=False)
         pipeline.queues["ingest"].grant_send_messages(role)  # reprocess
         for statement in pipeline.api_statements():

@@ -1,6 +1,6 @@
 """The S3 → SQS → extract → enrich → validate chain: queues with DLQs, layers, functions, least privilege."""
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -23,12 +23,24 @@ from enhancer.resources import (
     function,
     resource_name,
 )
+from infra import nag
 from infra.config import StackConfig
 from infra.constants import DLQ_RETENTION
 from infra.constructs.function import RUNTIME, EnhancerFunction, FunctionAssets
 from infra.constructs.storage import StorageConstruct
 
 SECRET_ENV_VAR = "LLM_API_KEYS_SECRET"  # noqa: S105 - the name of an env var, not a secret
+# Pseudo-parameters rather than the stack's env, so the ARNs (and the cdk-nag findings) read the same whether
+# or not account/region are given. Foundation models have no account, and a cross-region inference profile
+# routes to them in other regions, hence the region wildcard there.
+BEDROCK_MODEL_ARNS = (
+    f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*",
+    f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}:inference-profile/*",
+)
+BEDROCK_MODEL_FINDINGS = (
+    "Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/*",
+    "Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*",
+)
 
 
 class PipelineConstruct(Construct):
@@ -53,6 +65,7 @@ class PipelineConstruct(Construct):
         self.layers = self._layers()
         self.environment = self._environment()
         secret_env = {SECRET_ENV_VAR: llm_api_keys.secret_arn}  # ARN: exact, and accepted as SecretId
+        self.secret_env = secret_env
         self.extract = self._function("extract")
         self.enrich = self._function("enrich", extra_env=secret_env, reserved_concurrency=config.max_workers)
         self.validate = self._function("validate", extra_env=secret_env)
@@ -187,6 +200,7 @@ class PipelineConstruct(Construct):
             storage.grant_table_data(role, key)
         self.queues["validate"].grant_send_messages(role)
         secret.grant_read(role)
+        self._grant_bedrock(role)
 
     def _grant_validate(self, secret: secretsmanager.ISecret) -> None:
         role, storage = self.validate.role, self.storage
@@ -195,6 +209,24 @@ class PipelineConstruct(Construct):
         for key in ("documents", "idempotency"):
             storage.grant_table_data(role, key)
         secret.grant_read(role)
+        self._grant_bedrock(role)
+
+    def _grant_bedrock(self, role: iam.IRole) -> None:
+        """Converse needs ``bedrock:InvokeModel`` only; granted only when Bedrock is the provider."""
+        if self.config.llm_provider != "bedrock":
+            return
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=list(BEDROCK_MODEL_ARNS))
+        )
+        nag.acknowledge(
+            role,
+            "IAM5",
+            "The model id is chosen at run time (LLM_MODEL, a document profile's override or the provider "
+            "default), either a foundation model or an inference profile that routes to foundation models in "
+            "other regions; only InvokeModel is allowed, on foundation models and on this account's "
+            "inference profiles in this region.",
+            *BEDROCK_MODEL_FINDINGS,
+        )
 
     def api_statements(self) -> list[iam.PolicyStatement]:
         """Health reads every queue's attributes (DLQs included) without being able to read a message."""

@@ -1,4 +1,5 @@
-"""One synth per session: the real app (cdk.json context, cdk-nag on) with stub code assets.
+"""One synth per session (plus one with ``provider=bedrock``): the real app (cdk.json context, cdk-nag on)
+with stub code assets.
 
 ``stub_assets=true`` points every function and both layers at ``infra/stub_asset`` so the suite neither
 runs pip nor hashes a 150 MB layer; ``make synth`` builds and packages the real ones.
@@ -32,11 +33,10 @@ TEST_CONTEXT = {
 }
 
 
-@pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+def _synth(tmp_path_factory: pytest.TempPathFactory, **overrides: object) -> Synth:
     from infra.app import build_app
 
-    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"] | TEST_CONTEXT
+    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"] | TEST_CONTEXT | overrides
     outdir: Path = tmp_path_factory.mktemp("cdk.out")
     app = build_app(context, outdir)
     # Synth runs cdk-nag: an unacknowledged finding raises here, with the report in outdir.
@@ -50,3 +50,14 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         stage="test",
         max_workers=7,
     )
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return _synth(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def bedrock_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The one extra synth: what changes with ``-c provider=bedrock`` (IAM for the models, its nag acks)."""
+    return _synth(tmp_path_factory, provider="bedrock")

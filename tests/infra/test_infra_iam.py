@@ -45,6 +45,10 @@ def _allowed(synth: Synth, key: str, action: str) -> list[Any]:
     ]
 
 
+def _statements(synth: Synth, key: str, action: str) -> list[dict[str, Any]]:
+    return [s for s in _statements_by_role(synth).get(_role_of(synth, key), []) if action in _actions(s)]
+
+
 def _object_arn(synth: Synth, bucket_id: str, prefix: str) -> dict[str, Any]:
     return {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/{prefix}*"]]}
 
@@ -83,9 +87,31 @@ def test_s3_access_is_limited_to_each_steps_prefixes(synth: Synth) -> None:
     assert _allowed(synth, "validate", get) == [_object_arn(synth, output_id, "work/")]
     assert _allowed(synth, "validate", put) == [_object_arn(synth, output_id, "results/")]
     assert _allowed(synth, "api", put) == [_object_arn(synth, input_id, "incoming/")]
-    assert _allowed(synth, "api", get) == [_object_arn(synth, output_id, "results/")]
+    # reprocess HEADs the uploaded object; results are read (and presigned) for the caller
+    assert sorted(map(str, _allowed(synth, "api", get))) == sorted(
+        map(str, [_object_arn(synth, input_id, "incoming/"), _object_arn(synth, output_id, "results/")])
+    )
     for key in ("extract", "enrich", "validate", "api"):
         assert _allowed(synth, key, "s3:DeleteObject") == []
+
+
+def test_api_lists_only_the_prefixes_health_probes(synth: Synth) -> None:
+    # Detailed health lists incoming/ in the input bucket and results/ in the output bucket, nothing wider.
+    input_id, output_id = _bucket_ids(synth)
+    listed = {
+        statement["Resource"]["Fn::GetAtt"][0]: statement["Condition"]
+        for statement in _statements(synth, "api", "s3:ListBucket")
+    }
+    assert listed == {
+        input_id: {"StringLike": {"s3:prefix": ["incoming/*"]}},
+        output_id: {"StringLike": {"s3:prefix": ["results/*"]}},
+    }
+
+
+def test_api_may_describe_the_documents_table_for_health(synth: Synth) -> None:
+    (table_arn, *_) = _allowed(synth, "api", "dynamodb:DescribeTable")
+    table = synth.resources[table_arn["Fn::GetAtt"][0]]["Properties"]["TableName"]
+    assert table == resource_name(synth.stage, "documents")
 
 
 def test_tables_each_step_may_touch(synth: Synth) -> None:
@@ -115,8 +141,9 @@ def test_queue_sends_follow_the_flow(synth: Synth) -> None:
 
 
 def test_api_reads_attributes_of_every_queue_and_dlq_for_health(synth: Synth) -> None:
-    arns = _allowed(synth, "api", "sqs:GetQueueAttributes")
-    assert {a["Fn::GetAtt"][0] for a in arns} == set(synth.of_type("AWS::SQS::Queue"))
+    every_queue = set(synth.of_type("AWS::SQS::Queue"))
+    for action in ("sqs:GetQueueAttributes", "sqs:GetQueueUrl"):  # GetQueueUrl: a DLQ from the redrive policy
+        assert {a["Fn::GetAtt"][0] for a in _allowed(synth, "api", action)} == every_queue, action
     assert _allowed(synth, "api", "sqs:ReceiveMessage") == []
 
 
@@ -131,3 +158,46 @@ def test_secret_read_is_granted_to_enrich_and_validate_only(synth: Synth) -> Non
     assert readers == {_role_of(synth, "enrich"), _role_of(synth, "validate")}
     for key in ("enrich", "validate"):
         assert _allowed(synth, key, "secretsmanager:GetSecretValue") == [{"Ref": secret_id}]
+
+
+BEDROCK_MODEL_ARNS = [
+    {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":bedrock:*::foundation-model/*"]]},
+    {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":bedrock:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":inference-profile/*",
+            ],
+        ]
+    },
+]
+
+
+def _bedrock_actions(synth: Synth) -> list[tuple[str, str]]:
+    return [
+        (role, action)
+        for role, statements in _statements_by_role(synth).items()
+        for s in statements
+        for action in _actions(s)
+        if action.startswith("bedrock:")
+    ]
+
+
+def test_bedrock_provider_lets_enrich_and_validate_invoke_models(bedrock_synth: Synth) -> None:
+    for key in ("enrich", "validate"):
+        invokable = _allowed(bedrock_synth, key, "bedrock:InvokeModel")
+        assert sorted(map(str, invokable)) == sorted(map(str, BEDROCK_MODEL_ARNS)), key
+    for key in ("extract", "api"):
+        assert _allowed(bedrock_synth, key, "bedrock:InvokeModel") == [], key
+    # Converse needs InvokeModel only: no streaming, no control-plane action.
+    assert {action for _, action in _bedrock_actions(bedrock_synth)} == {"bedrock:InvokeModel"}
+
+
+def test_other_providers_get_no_bedrock_permission(synth: Synth) -> None:
+    assert _bedrock_actions(synth) == []

@@ -12,7 +12,13 @@ from infra import nag
 pytestmark = pytest.mark.infra
 
 
-def test_synth_reports_no_unacknowledged_finding(synth: Synth) -> None:
+# The bedrock synth adds the model grants and their acknowledgement; both must be clean.
+BOTH_SYNTHS = pytest.mark.parametrize("synth_fixture", ["synth", "bedrock_synth"])
+
+
+@BOTH_SYNTHS
+def test_synth_reports_no_unacknowledged_finding(synth_fixture: str, request: pytest.FixtureRequest) -> None:
+    synth: Synth = request.getfixturevalue(synth_fixture)
     plugins = {p["pluginName"]: p for p in synth.report["pluginReports"]}
     assert "AwsSolutions" in plugins
     for name, plugin in plugins.items():
@@ -20,7 +26,9 @@ def test_synth_reports_no_unacknowledged_finding(synth: Synth) -> None:
         assert plugin.get("violations", []) == [], name
 
 
-def test_every_acknowledgement_says_why(synth: Synth) -> None:
+@BOTH_SYNTHS
+def test_every_acknowledgement_says_why(synth_fixture: str, request: pytest.FixtureRequest) -> None:
+    synth: Synth = request.getfixturevalue(synth_fixture)
     acknowledged = [v for p in synth.report["pluginReports"] for v in p.get("suppressedViolations", [])]
     assert acknowledged, "expected the documented acknowledgements (X-Ray '*', object prefixes, …)"
     for finding in acknowledged:
