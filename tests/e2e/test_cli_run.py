@@ -79,3 +79,28 @@ def test_run_on_the_corpus_gives_the_documented_outcomes(corpus_dir: Path, tmp_p
             if summary["error_code"] not in codes:
                 mismatches.append((entry["file"], summary["status"], summary["error_code"]))
     assert not mismatches
+
+
+def test_the_runbook_script_runs_the_cli_and_tags_its_logs(tmp_path: Path) -> None:
+    # Given one sample PDF in an input folder, as the runbook lays it out
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "paper.pdf").write_bytes((REPO / "samples" / "research-paper.pdf").read_bytes())
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+
+    # When the runbook's entry point runs with its flags
+    script = REPO / "scripts" / "run_pipeline.py"
+    flags = ["--input", "in", "--out", "out", "--config", str(REPO / "config"), "--debug"]
+    flags += ["--worker-id", "w7"]
+    done = subprocess.run(
+        [sys.executable, str(script), *flags],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    # Then the document completes, its result is written, and the debug logs carry the worker id
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "out" / "paper.json").read_text())["status"] == "COMPLETED"
+    assert '"worker_id":"w7"' in done.stderr

@@ -180,7 +180,7 @@ def run_local(
             env["CONFIG_DIR"] = str(options.config_dir)
         with (
             _environment(env),
-            _quiet_logs(os.environ.get("LOG_LEVEL") if options.extra_env.get("DEBUG") else None),
+            _quiet_logs(options.log_level),
         ):
             return _run(pdfs, options, on_progress)
 
