@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PasswordType, PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from enhancer.errors import PermanentError
 from enhancer.models import ErrorCode
@@ -19,6 +20,9 @@ from enhancer.pdf.engines import load_pdfium, one_line, pypdf_limits
 
 # The PDF spec lets the header sit anywhere in the first 1024 bytes.
 HEADER_WINDOW = 1024
+# pypdf's own outline bounds; a real book's outline is a few hundred entries, five levels deep.
+_MAX_OUTLINE_ENTRIES = 10_000
+_MAX_OUTLINE_DEPTH = 32
 
 # pypdf reports recoverable damage (and missing optional fontTools) as log warnings; a damaged
 # but readable PDF is normal input here, not something to flood the Lambda log with.
@@ -59,7 +63,7 @@ def open_structure(data: bytes, max_pages: int) -> PdfStructure:
     """Page count, metadata and outline; raises ENCRYPTED, CORRUPT_PDF or TOO_MANY_PAGES."""
     try:
         with pypdf_limits():
-            structure = _structure_from_pypdf(data)
+            structure = _structure_from_pypdf_strict_first(data)
     except PermanentError:
         raise
     except Exception as exc:
@@ -74,8 +78,20 @@ def open_structure(data: bytes, max_pages: int) -> PdfStructure:
     return structure
 
 
-def _structure_from_pypdf(data: bytes) -> PdfStructure:
-    reader = PdfReader(io.BytesIO(data), strict=False)
+def _structure_from_pypdf_strict_first(data: bytes) -> PdfStructure:
+    """Strict parsing first: a well-formed file then skips pypdf's repair scan of every object header
+    (about two thirds of its opening time on real files); anything strict mode rejects is re-read leniently.
+    """
+    try:
+        return _structure_from_pypdf(data, strict=True)
+    except PermanentError:
+        raise
+    except Exception:
+        return _structure_from_pypdf(data, strict=False)
+
+
+def _structure_from_pypdf(data: bytes, *, strict: bool) -> PdfStructure:
+    reader = PdfReader(io.BytesIO(data), strict=strict)
     encrypted = reader.is_encrypted
     # An empty user password (owner-password-only files) opens; anything else needs the password.
     if encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
@@ -104,26 +120,110 @@ def _pypdf_metadata(reader: PdfReader) -> tuple[str | None, str | None]:
 
 
 def _pypdf_outline(reader: PdfReader) -> list[OutlineEntry]:
+    """The outline, flattened with levels; destinations resolve through one page-id map.
+
+    pypdf's ``reader.outline`` first materialises every named destination in the document (a
+    LaTeX book holds thousands, one per link target); only the few the outline names are looked up.
+    """
     entries: list[OutlineEntry] = []
     try:
-        _flatten_outline(reader, reader.outline, 0, entries)
+        outlines = _resolved(reader.root_object.get("/Outlines"))
+        if not isinstance(outlines, DictionaryObject) or "/First" not in outlines:
+            return entries
+        page_index = {
+            page.indirect_reference.idnum: index
+            for index, page in enumerate(reader.pages)
+            if page.indirect_reference is not None
+        }
+        _walk_outline(reader, outlines["/First"], 0, page_index, set(), entries)
     except Exception:
         # A broken outline is no reason to lose the document: detection falls back to headings.
         return entries
     return entries
 
 
-def _flatten_outline(reader: PdfReader, nodes: list[Any], level: int, out: list[OutlineEntry]) -> None:
-    for node in nodes:
-        if isinstance(node, list):
-            _flatten_outline(reader, node, level + 1, out)
-            continue
-        try:
-            index = reader.get_destination_page_number(node)
-        except Exception:
-            index = None
-        page = index + 1 if index is not None and index >= 0 else None
-        out.append(OutlineEntry(title=_clean(getattr(node, "title", None)) or "", page=page, level=level))
+def _walk_outline(
+    reader: PdfReader,
+    node: Any,
+    level: int,
+    page_index: dict[int, int],
+    seen: set[int],
+    out: list[OutlineEntry],
+) -> None:
+    if level > _MAX_OUTLINE_DEPTH:
+        return
+    node = _resolved(node)
+    while isinstance(node, DictionaryObject) and id(node) not in seen and len(out) < _MAX_OUTLINE_ENTRIES:
+        seen.add(id(node))
+        title = _clean(_resolved(node.get("/Title")))
+        out.append(OutlineEntry(title=title or "", page=_outline_page(reader, node, page_index), level=level))
+        if "/First" in node:
+            _walk_outline(reader, node["/First"], level + 1, page_index, seen, out)
+        node = _resolved(node.get("/Next"))
+
+
+def _outline_page(reader: PdfReader, node: DictionaryObject, page_index: dict[int, int]) -> int | None:
+    """1-based page of an outline item's /Dest or GoTo action, the way pypdf resolves it."""
+    try:
+        action = _resolved(node.get("/A"))
+        if isinstance(action, DictionaryObject):
+            dest = _resolved(action.get("/D")) if _resolved(action.get("/S")) == "/GoTo" else None
+        else:
+            dest = _resolved(node.get("/Dest"))
+            if isinstance(dest, DictionaryObject):
+                dest = _resolved(dest.get("/D"))
+        if isinstance(dest, str):
+            dest = _named_destination(reader, dest)
+        if not isinstance(dest, ArrayObject) or len(dest) < 2:
+            return None
+        target = dest[0]
+        index = page_index.get(target.idnum) if isinstance(target, IndirectObject) else None
+    except Exception:
+        return None
+    return index + 1 if index is not None else None
+
+
+def _named_destination(reader: PdfReader, name: str) -> Any:
+    """The destination array of one name: the PDF 1.1 /Dests dictionary, else the /Names tree."""
+    catalog = reader.root_object
+    if "/Dests" in catalog:
+        dests = _resolved(catalog["/Dests"])
+        value = _resolved(dests.get(name)) if isinstance(dests, DictionaryObject) else None
+    else:
+        names = _resolved(catalog.get("/Names"))
+        tree = _resolved(names.get("/Dests")) if isinstance(names, DictionaryObject) else None
+        value = _name_tree_lookup(tree, name, 0) if isinstance(tree, DictionaryObject) else None
+    if isinstance(value, DictionaryObject):
+        value = _resolved(value.get("/D"))
+    return value
+
+
+def _name_tree_lookup(node: DictionaryObject, name: str, depth: int) -> Any:
+    """Descend only into the kids whose /Limits cover the name (the tree is sorted, §7.9.6)."""
+    if depth > _MAX_OUTLINE_DEPTH:
+        return None
+    limits = _resolved(node.get("/Limits"))
+    if isinstance(limits, ArrayObject) and len(limits) == 2:
+        low, high = (_resolved(limit) for limit in limits)
+        if isinstance(low, str) and isinstance(high, str) and not low <= name <= high:
+            return None
+    names = _resolved(node.get("/Names"))
+    if isinstance(names, ArrayObject):
+        for position in range(0, len(names) - 1, 2):
+            if _resolved(names[position]) == name:
+                return _resolved(names[position + 1])
+        return None
+    kids = _resolved(node.get("/Kids"))
+    for kid in kids if isinstance(kids, ArrayObject) else []:
+        kid = _resolved(kid)
+        found = _name_tree_lookup(kid, name, depth + 1) if isinstance(kid, DictionaryObject) else None
+        if found is not None:
+            return found
+    return None
+
+
+def _resolved(value: Any) -> Any:
+    return value.get_object() if value is not None else None
 
 
 def _structure_from_pdfium(data: bytes, cause: Exception) -> PdfStructure:
