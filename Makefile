@@ -42,6 +42,11 @@ schemas: install
 bench: install
 	$(BIN)/python bench/extract.py
 
+# The reliability suites at full size (1,000 PDFs, longer fuzzing); `make test` runs them small.
+# -rP prints each test's measured figures (throughput, outcome counts).
+soak: install
+	RELIABILITY_SCALE=large $(BIN)/python -m pytest -n 2 -m reliability -rP --show-capture=stdout -p no:cacheprovider $(PYTEST_ARGS)
+
 # CDK synth into cdk.out/: pinned CLI from package.json, both layers built without Docker (cached by hash),
 # cdk-nag on every synth. No AWS credentials needed. Pass context with CDK_ARGS="-c stage=prod -c …".
 ARCH ?= arm64

@@ -60,8 +60,22 @@ def invoke(function_key: str, event: dict[str, Any]) -> dict[str, Any]:
         memory_limit_in_mb=spec.memory_mb,
         timeout_s=spec.timeout_s,
     )
-    response: dict[str, Any] = load_handler_module(function_key).lambda_handler(event, context)
+    try:
+        response: dict[str, Any] = load_handler_module(function_key).lambda_handler(event, context)
+    finally:
+        _drop_unpublished_metrics()
     return response
+
+
+def _drop_unpublished_metrics() -> None:
+    """With POWERTOOLS_METRICS_DISABLED (what ``run`` sets) Powertools' flush keeps the metrics, and prints
+    them to stdout anyway once one reaches 100 values, which broke ``doc-enhancer run --json``."""
+    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+
+    from enhancer.observability import metrics
+
+    if is_metrics_disabled():
+        metrics.clear_metrics()
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str = "us-east-1") -> dict[str, Any]:
