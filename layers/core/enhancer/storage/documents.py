@@ -229,7 +229,6 @@ class DocumentStore:
             raise convert(exc, f"list documents in {status}") from exc
         return [item_to_record(item) for item in response.get("Items", [])]
 
-
     # --- added for the API's reprocess and paginated listing ------------------------------------------
 
     def reset_for_reprocess(self, document_id: str) -> DocumentRecord | None:

@@ -142,4 +142,3 @@ class ObjectStore:
             self._s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
         except (ClientError, BotoCoreError) as exc:
             raise convert(exc, f"list s3://{bucket}/{prefix}") from exc
-

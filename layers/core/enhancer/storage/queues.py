@@ -116,7 +116,6 @@ class QueueClient:
         except (ClientError, BotoCoreError) as exc:
             raise convert(exc, f"dead-letter queue of {queue_url}") from exc
 
-
     def queue_url(self, name: str) -> str:
         """The URL of the queue called ``name`` (the operator CLI resolves names from the stage)."""
         try:
