@@ -40,7 +40,7 @@ schemas: install
 	$(BIN)/python -m enhancer.schemas --write
 
 bench: install
-	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/run_all.py
 
 # The reliability suites at full size (1,000 PDFs, longer fuzzing); `make test` runs them small.
 # -rP prints each test's measured figures (throughput, outcome counts).

@@ -18,7 +18,6 @@ from enhancer.models import EnrichMessage, ErrorCode, ValidateMessage
 from enhancer.observability import logger
 from enhancer.pipeline.context import Pipeline
 from enhancer.pipeline.enrich import enrich_chapter
-from enhancer.pipeline.events import is_test_event, parse_s3_objects
 from enhancer.pipeline.extract import extract_object
 from enhancer.pipeline.idempotency import run_once
 from enhancer.pipeline.ids import decode_key, document_id_for
@@ -63,6 +62,10 @@ def _give_up(pipeline: Pipeline, document_id: str, exc: Exception, step: str) ->
 
 
 def handle_ingest_record(pipeline: Pipeline, record: SQSRecord, context: LambdaContext | None = None) -> None:
+    # Imported here: Powertools' parser models (~100 ms of pydantic class building) would otherwise be paid
+    # at the cold start of enrich, validate and api, which import this module but never parse S3 events.
+    from enhancer.pipeline.events import is_test_event, parse_s3_objects
+
     if is_test_event(record.body):
         logger.info("s3:TestEvent acknowledged")
         return

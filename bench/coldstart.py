@@ -1,0 +1,85 @@
+"""Cold start: import time of each Lambda handler in a fresh interpreter, and the size of each layer.
+
+    python bench/coldstart.py [--repeats 5]
+
+Each handler file is loaded the way the local runtime (and Lambda) does, in a new process with the core
+layer on the path; the median of ``--repeats`` is reported against the baseline of ``python -c pass``
+(process start to exit) measured in the same run. The three heaviest imports of the slowest handler come
+from ``python -X importtime``. Layers are built (or reused) by ``infra.layers``; sizes are unzipped.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+from common import REPO, machine, median
+
+HANDLERS = ("extract", "enrich", "validate", "api")
+TARGET_MS = 400
+LOAD = (
+    "import importlib.util, sys, time; t = time.perf_counter(); "
+    "spec = importlib.util.spec_from_file_location('handler', sys.argv[1]); "
+    "spec.loader.exec_module(importlib.util.module_from_spec(spec)); "
+    "print((time.perf_counter() - t) * 1000)"
+)
+ENV = {**os.environ, "PYTHONPATH": str(REPO / "layers" / "core"), "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def handler_file(name: str) -> str:
+    return str(REPO / "functions" / name / "handler.py")
+
+
+def process_ms(*args: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, *args], check=True, capture_output=True, text=True, env=ENV)
+    return (time.perf_counter() - started) * 1000, done.stdout + done.stderr
+
+
+def heaviest_imports(name: str, count: int = 3) -> list[tuple[int, str]]:
+    """(self µs, module) of the imports that cost most by themselves."""
+    _, out = process_ms("-X", "importtime", "-c", LOAD, handler_file(name))
+    rows = []
+    for line in out.splitlines():
+        if line.startswith("import time:") and "self [us]" not in line:
+            own, _, module = line.removeprefix("import time:").split("|")
+            rows.append((int(own), module.strip()))
+    return sorted(rows, reverse=True)[:count]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    print(machine())
+    baseline = median([process_ms("-c", "pass")[0] for _ in range(args.repeats)])
+    print(f"\n## cold start: median of {args.repeats}; baseline `python -c pass` {baseline:.0f} ms")
+    print(f"{'handler':9} {'import ms':>10} {'process ms':>11} {'x baseline':>11} {'target':>8}")
+    slowest = ("", 0.0)
+    for name in HANDLERS:
+        runs = [process_ms("-c", LOAD, handler_file(name)) for _ in range(args.repeats)]
+        imported = median([float(out.split()[-1]) for _, out in runs])
+        process = median([ms for ms, _ in runs])
+        verdict = "ok" if imported <= TARGET_MS else "MISSED"
+        print(f"{name:9} {imported:10.0f} {process:11.0f} {process / baseline:11.1f} {verdict:>8}")
+        slowest = max(slowest, (name, imported), key=lambda pair: pair[1])
+    print(f"heaviest imports of `{slowest[0]}` by their own time (-X importtime):")
+    for own_us, module in heaviest_imports(slowest[0]):
+        print(f"  {own_us / 1000:6.0f} ms  {module}")
+
+    sys.path.insert(0, str(REPO))
+    from infra.layers import ensure_layers, unzipped_size_mb
+
+    print("\n## layers (unzipped)")
+    try:
+        layers = ensure_layers("arm64")
+    except Exception as exc:  # the deps layer needs pip and the network the first time
+        print(f"layers not built: {exc}")
+        return
+    for label, path in (("core", layers.core), ("deps", layers.deps)):
+        print(f"{label:5} {unzipped_size_mb(path):7.1f} MB  {path.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

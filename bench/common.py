@@ -1,0 +1,44 @@
+"""Helpers the benchmarks share: generated PDFs, the fake LLM server's environment, medians."""
+
+import statistics
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "pdfs"
+sys.path.insert(0, str(REPO / "scripts"))
+
+from make_samples import TOPICS, Book  # noqa: E402  (scripts/ is not a package)
+
+
+def book_pdf(path: Path, chapters: int, pages_per_chapter: int = 1) -> Path:
+    """A PDF with an outline entry per chapter, built like the samples (pypdf, real prose)."""
+    book = Book(f"Benchmark Book ({chapters} chapters)", "bench")
+    topics = sorted(TOPICS)
+    for number in range(1, chapters + 1):
+        pages = book.chapter(
+            [f"Chapter {number}"], topics[number % len(topics)], pages_per_chapter, seed=number
+        )
+        book.writer.add_outline_item(title=f"{number} Chapter {number}", page_number=pages[0])
+    return book.save(path)
+
+
+def fake_openai_env(base_url: str, *, rate_limit: int = 100_000, cache: bool = False) -> dict[str, str]:
+    """The real OpenAI SDK pointed at the fake server; a rate limit high enough not to bind."""
+    return {
+        "LLM_PROVIDER": "openai",
+        "OPENAI_API_KEY": "fake",
+        "OPENAI_BASE_URL": base_url,
+        "CACHE_ENABLED": "true" if cache else "false",
+        "RATE_LIMIT": str(rate_limit),
+    }
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> str:
+    import os
+
+    return f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}"
