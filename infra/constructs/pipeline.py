@@ -67,18 +67,25 @@ class PipelineConstruct(Construct):
         secret_env = {SECRET_ENV_VAR: llm_api_keys.secret_arn}  # ARN: exact, and accepted as SecretId
         self.secret_env = secret_env
         self.extract = self._function("extract")
+        self.extract_pages = self._function("extract_pages")
         self.enrich = self._function("enrich", extra_env=secret_env, reserved_concurrency=config.max_workers)
         self.validate = self._function("validate", extra_env=secret_env)
         self._notify_ingest_on_upload()
         for spec in QUEUES:
             self._subscribe(spec)
         self._grant_extract()
+        self._grant_extract_pages()
         self._grant_enrich(llm_api_keys)
         self._grant_validate(llm_api_keys)
 
     @property
     def functions(self) -> dict[str, EnhancerFunction]:
-        return {"extract": self.extract, "enrich": self.enrich, "validate": self.validate}
+        return {
+            "extract": self.extract,
+            "extract_pages": self.extract_pages,
+            "enrich": self.enrich,
+            "validate": self.validate,
+        }
 
     # --- queues ------------------------------------------------------------------------------------------
 
@@ -173,7 +180,7 @@ class PipelineConstruct(Construct):
     ) -> EnhancerFunction:
         return EnhancerFunction(
             scope or self,
-            f"{key.capitalize()}Function",
+            "".join(part.capitalize() for part in key.split("_")) + "Function",
             spec=function(key),
             stage=self.config.stage,
             assets=self.assets,
@@ -189,6 +196,17 @@ class PipelineConstruct(Construct):
         role, storage = self.extract.role, self.storage
         storage.grant_objects(role, "input", INCOMING_PREFIX, read=True, write=False)
         storage.grant_objects(role, "output", WORK_PREFIX, read=False, write=True)
+        for key in ("documents", "idempotency"):
+            storage.grant_table_data(role, key)
+        self.queues["enrich"].grant_send_messages(role)
+        self.queues["pages"].grant_send_messages(role)  # huge documents fan out in page ranges
+
+    def _grant_extract_pages(self) -> None:
+        """A range worker reads the upload and writes its pages; the fan-in reads them all back (work/),
+        writes the chapters and queues enrichment, exactly like the extract step."""
+        role, storage = self.extract_pages.role, self.storage
+        storage.grant_objects(role, "input", INCOMING_PREFIX, read=True, write=False)
+        storage.grant_objects(role, "output", WORK_PREFIX, read=True, write=True)
         for key in ("documents", "idempotency"):
             storage.grant_table_data(role, key)
         self.queues["enrich"].grant_send_messages(role)

@@ -63,8 +63,8 @@ def _bucket_ids(synth: Synth) -> tuple[str, str]:
 
 
 def test_every_function_has_a_role_of_its_own(synth: Synth) -> None:
-    roles = [_role_of(synth, key) for key in ("extract", "enrich", "validate", "api")]
-    assert len(set(roles)) == 4
+    roles = [_role_of(synth, key) for key in ("extract", "extract_pages", "enrich", "validate", "api")]
+    assert len(set(roles)) == 5
     for role in roles:
         assert "ManagedPolicyArns" not in synth.resources[role]["Properties"]
 
@@ -82,6 +82,11 @@ def test_s3_access_is_limited_to_each_steps_prefixes(synth: Synth) -> None:
     get, put = "s3:GetObject", "s3:PutObject"
     assert _allowed(synth, "extract", get) == [_object_arn(synth, input_id, "incoming/")]
     assert _allowed(synth, "extract", put) == [_object_arn(synth, output_id, "work/")]
+    # Page ranges read the upload; the fan-in reads every range's pages back from work/.
+    assert sorted(map(str, _allowed(synth, "extract_pages", get))) == sorted(
+        map(str, [_object_arn(synth, input_id, "incoming/"), _object_arn(synth, output_id, "work/")])
+    )
+    assert _allowed(synth, "extract_pages", put) == [_object_arn(synth, output_id, "work/")]
     assert _allowed(synth, "enrich", get) == [_object_arn(synth, output_id, "work/")]
     assert _allowed(synth, "enrich", put) == [_object_arn(synth, output_id, "work/")]
     assert _allowed(synth, "validate", get) == [_object_arn(synth, output_id, "work/")]
@@ -91,7 +96,7 @@ def test_s3_access_is_limited_to_each_steps_prefixes(synth: Synth) -> None:
     assert sorted(map(str, _allowed(synth, "api", get))) == sorted(
         map(str, [_object_arn(synth, input_id, "incoming/"), _object_arn(synth, output_id, "results/")])
     )
-    for key in ("extract", "enrich", "validate", "api"):
+    for key in ("extract", "extract_pages", "enrich", "validate", "api"):
         assert _allowed(synth, key, "s3:DeleteObject") == []
 
 
@@ -123,6 +128,7 @@ def test_tables_each_step_may_touch(synth: Synth) -> None:
 
     name = lambda k: resource_name(synth.stage, k)  # noqa: E731
     assert tables("extract") == {name("documents"), name("idempotency")}
+    assert tables("extract_pages") == {name("documents"), name("idempotency")}
     assert tables("enrich") == {name("documents"), name("cache"), name("ratelimit"), name("idempotency")}
     assert tables("validate") == {name("documents"), name("idempotency")}
     assert tables("api") == {name("documents")}
@@ -134,7 +140,8 @@ def test_queue_sends_follow_the_flow(synth: Synth) -> None:
         return {synth.resources[a["Fn::GetAtt"][0]]["Properties"]["QueueName"] for a in arns}
 
     name = lambda k: resource_name(synth.stage, k)  # noqa: E731
-    assert sends("extract") == {name("enrich")}
+    assert sends("extract") == {name("enrich"), name("pages")}  # huge documents fan out in page ranges
+    assert sends("extract_pages") == {name("enrich")}  # the fan-in continues like extract
     assert sends("enrich") == {name("validate")}
     assert sends("validate") == set()
     assert sends("api") == {name("ingest")}  # reprocess

@@ -7,7 +7,7 @@ import pytest
 from infra_synth import Synth
 
 from enhancer.observability import METRICS_NAMESPACE, MetricName
-from enhancer.resources import QUEUES, dlq_name, resource_name
+from enhancer.resources import FUNCTIONS, QUEUES, dlq_name, resource_name
 
 pytestmark = pytest.mark.infra
 
@@ -73,7 +73,7 @@ def test_any_message_in_a_dlq_alarms(synth: Synth, key: str) -> None:
     )
 
 
-@pytest.mark.parametrize("key", ["extract", "enrich", "validate", "api"])
+@pytest.mark.parametrize("key", [f.key for f in FUNCTIONS])
 @pytest.mark.parametrize("metric", ["Errors", "Throttles"])
 def test_each_function_alarms_on_errors_and_throttles(synth: Synth, key: str, metric: str) -> None:
     alarm = _alarm(synth, f"{key}-{metric.lower()}")

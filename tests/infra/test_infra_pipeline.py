@@ -81,6 +81,19 @@ def test_functions_take_timeout_memory_and_runtime_from_the_description(synth: S
     assert len(props["Layers"]) == 2  # core (enhancer + config) and third-party deps
 
 
+def test_page_ranges_are_consumed_one_per_invocation_by_extract_pages(synth: Synth) -> None:
+    queue_id = synth.logical_id("AWS::SQS::Queue", QueueName=resource_name(synth.stage, "pages"))
+    (mapping,) = [
+        m["Properties"]
+        for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    ]
+    assert mapping["FunctionName"] == {"Ref": _function_id(synth, "extract_pages")}
+    assert (mapping["BatchSize"], mapping["FunctionResponseTypes"]) == (1, ["ReportBatchItemFailures"])
+    # Every function can find the pages queue; only extract sends to it (see the IAM tests).
+    assert _env(synth, "extract")["PAGES_QUEUE_URL"] == {"Ref": queue_id}
+
+
 def test_layers_are_built_for_the_function_architecture(synth: Synth) -> None:
     layers = synth.of_type("AWS::Lambda::LayerVersion").values()
     assert {tuple(layer["Properties"]["CompatibleArchitectures"]) for layer in layers} == {("arm64",)}
@@ -125,7 +138,9 @@ def test_env_carries_settings_and_powertools_from_context(synth: Synth, key: str
 def test_the_secret_arn_reaches_only_the_llm_callers_and_the_health_check(synth: Synth) -> None:
     (secret_id,) = synth.of_type("AWS::SecretsManager::Secret")
     holders = {
-        key for key in ("extract", "enrich", "validate", "api") if "LLM_API_KEYS_SECRET" in _env(synth, key)
+        key
+        for key in ("extract", "extract_pages", "enrich", "validate", "api")
+        if "LLM_API_KEYS_SECRET" in _env(synth, key)
     }
     # api gets the ARN without a read grant: /health/detailed reports whether keys are configured.
     assert holders == {"enrich", "validate", "api"}

@@ -62,6 +62,8 @@ class TableSpec(_Spec):
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(key="extract", handler_dir="extract", timeout_s=300, memory_mb=1536),
+    # Huge documents: one page range per invocation, and the fan-in that continues like ``extract``.
+    FunctionSpec(key="extract_pages", handler_dir="extract_pages", timeout_s=300, memory_mb=1536),
     FunctionSpec(key="enrich", handler_dir="enrich", timeout_s=120, memory_mb=512),
     FunctionSpec(key="validate", handler_dir="validate", timeout_s=60, memory_mb=512),
     FunctionSpec(key="api", handler_dir="api", timeout_s=29, memory_mb=512),
@@ -84,6 +86,13 @@ QUEUES: tuple[QueueSpec, ...] = (
         consumer="extract",
         batch_size=1,
         consumer_timeout_s=function("extract").timeout_s,
+    ),
+    QueueSpec(
+        key="pages",
+        env_var="PAGES_QUEUE_URL",
+        consumer="extract_pages",
+        batch_size=1,  # a range is a few seconds of CPU; one per invocation keeps the memory bounded
+        consumer_timeout_s=function("extract_pages").timeout_s,
     ),
     QueueSpec(
         key="enrich",

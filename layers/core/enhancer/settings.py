@@ -29,6 +29,7 @@ class StorageSettings(_EnvSettings):
     rate_limit_table: str = Field(default="", alias="RATE_LIMIT_TABLE")
     ingest_queue_url: str = Field(default="", alias="INGEST_QUEUE_URL")
     enrich_queue_url: str = Field(default="", alias="ENRICH_QUEUE_URL")
+    pages_queue_url: str = Field(default="", alias="PAGES_QUEUE_URL")
     validate_queue_url: str = Field(default="", alias="VALIDATE_QUEUE_URL")
 
 
@@ -37,6 +38,9 @@ class ExtractionSettings(_EnvSettings):
     max_file_bytes: int = Field(default=200 * 1024 * 1024, gt=0, alias="MAX_FILE_BYTES")
     max_pages: int = Field(default=5000, gt=0, alias="MAX_PAGES")
     config_dir: Path | None = Field(default=None, alias="CONFIG_DIR")
+    # Above this many pages the text is extracted in ranges over the pages queue (Lambda's 15 min, memory).
+    fanout_pages: int = Field(default=300, gt=0, alias="EXTRACT_FANOUT_PAGES")
+    pages_per_task: int = Field(default=100, gt=0, alias="EXTRACT_PAGES_PER_TASK")
 
 
 class LlmSettings(_EnvSettings):

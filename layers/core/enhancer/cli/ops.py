@@ -229,7 +229,7 @@ def redrive_messages(queues: QueueClient, dlq_url: str, source_url: str) -> int:
 
 
 def redrive_command(
-    queue: Annotated[str, typer.Option(help="ingest | enrich | validate | all")] = "all",
+    queue: Annotated[str, typer.Option(help="ingest | pages | enrich | validate | all")] = "all",
     endpoint_url: EndpointOption = None,
     stage: StageOption = None,
     as_json: JsonOption = False,

@@ -9,7 +9,13 @@ from enhancer.models.enums import (
     Severity,
 )
 from enhancer.models.extraction import ChapterSpan, ExtractedChapter, ExtractionResult, OutlineEntry, Section
-from enhancer.models.messages import ChapterPayload, EnrichedChapter, EnrichMessage, ValidateMessage
+from enhancer.models.messages import (
+    ChapterPayload,
+    EnrichedChapter,
+    EnrichMessage,
+    PagesMessage,
+    ValidateMessage,
+)
 from enhancer.models.record import DocumentRecord
 from enhancer.models.result import (
     ChapterError,
@@ -46,6 +52,7 @@ __all__ = [
     "ExtractionResult",
     "LlmCallInfo",
     "OutlineEntry",
+    "PagesMessage",
     "PdfInfo",
     "Section",
     "Severity",

@@ -16,6 +16,15 @@ class EnrichMessage(BaseModel):
     run: int = Field(default=0, ge=0, description="the document's run (reprocess count), for idempotency")
 
 
+class PagesMessage(BaseModel):
+    """Pages queue body: one page range of a huge document (pages are 1-based, both ends included)."""
+
+    document_id: str
+    first_page: int = Field(ge=1)
+    last_page: int = Field(ge=1)
+    run: int = Field(default=0, ge=0, description="the document's run (reprocess count), for idempotency")
+
+
 class ValidateMessage(BaseModel):
     """Validate queue body: sent once, by the enrichment that completes the chapter set."""
 

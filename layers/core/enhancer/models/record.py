@@ -21,6 +21,9 @@ class DocumentRecord(BaseModel):
     chapter_count: int | None = None
     chapters_done: set[int] = Field(default_factory=set)
     chapters_failed: set[int] = Field(default_factory=set)
+    page_tasks: int | None = Field(default=None, description="page ranges of a fanned-out extraction")
+    pages_done: set[int] = Field(default_factory=set, description="first page of each range extracted")
+    pages_fan_in: int | None = Field(default=None, description="first page of the range that claimed fan-in")
     llm_calls: int = 0
     cache_hits: int = 0
     input_tokens: int = 0

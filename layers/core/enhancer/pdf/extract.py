@@ -45,7 +45,36 @@ def extract_pdf(
     started = time.perf_counter()
     data = read_source(source, max_file_bytes)
     structure = open_structure(data, max_pages)
+    return extract_opened(data, structure, profile=profile, patterns=patterns, engine=engine, started=started)
+
+
+def extract_opened(
+    data: bytes,
+    structure: PdfStructure,
+    *,
+    profile: ProfileConfig,
+    patterns: ChapterPatternsConfig,
+    engine: Literal["auto", "pdfium", "pypdf"] = "auto",
+    started: float | None = None,
+) -> ExtractionResult:
+    """``extract_pdf`` after the input checks and the structure: for a caller that needed the page count
+    first (the extract step decides from it whether to fan out in page ranges)."""
+    started = time.perf_counter() if started is None else started
     pages, used = _page_texts(data, structure, engine)
+    return build_result(pages, structure, used, profile=profile, patterns=patterns, started=started)
+
+
+def build_result(
+    pages: list[str],
+    structure: PdfStructure,
+    engine_used: str,
+    *,
+    profile: ProfileConfig,
+    patterns: ChapterPatternsConfig,
+    started: float,
+) -> ExtractionResult:
+    """Layout, the NO_TEXT check and chapters from every page's text; shared with the page-range fan-in
+    (``enhancer.pdf.pages``) so both give the same result."""
     layout = analyse_pages(pages, patterns)
     meaningful = sum(ch.isalnum() for text in layout.body for ch in text)
     if meaningful < MIN_TEXT_CHARS_PER_PAGE * structure.page_count:
@@ -66,7 +95,7 @@ def extract_pdf(
         ),
         chapters=chapters,
         outline=structure.outline,
-        engine=used,
+        engine=engine_used,
         extract_ms=round((time.perf_counter() - started) * 1000),
     )
 

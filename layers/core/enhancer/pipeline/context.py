@@ -32,6 +32,9 @@ class Pipeline:
     max_file_bytes: int
     max_pages: int
     pdf_engine: PdfEngine
+    pages_queue_url: str = ""
+    fanout_pages: int = 300
+    pages_per_task: int = 100
 
 
 def build_pipeline(settings: Settings, config_dir: Path | None = None) -> Pipeline:
@@ -48,6 +51,9 @@ def build_pipeline(settings: Settings, config_dir: Path | None = None) -> Pipeli
         max_file_bytes=settings.extraction.max_file_bytes,
         max_pages=settings.extraction.max_pages,
         pdf_engine=settings.extraction.pdf_engine,
+        pages_queue_url=storage.pages_queue_url,
+        fanout_pages=settings.extraction.fanout_pages,
+        pages_per_task=settings.extraction.pages_per_task,
     )
 
 

@@ -3,10 +3,14 @@
 Order matters for fan-in: the status moves to ENRICHING (with ``chapter_count``) *before* any enrich message
 is sent, so the enrichment that completes the set always finds the document in ENRICHING. A retry that finds
 ENRICHING re-sends the pointers (the previous attempt may have died mid-send); enrichment is idempotent.
+
+A document over ``fanout_pages`` pages is not extracted here: its page ranges go to the pages queue
+(``enhancer.pipeline.pages``), whose last range assembles the chapters, then calls ``finish_extraction``.
 """
 
 import hashlib
 import time
+from datetime import datetime
 from enum import StrEnum
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -19,14 +23,16 @@ from enhancer.models import (
     DocumentStatus,
     EnrichMessage,
     ErrorCode,
+    ExtractionResult,
+    PagesMessage,
     SourceInfo,
 )
 from enhancer.observability import MetricName, logger, metrics
 from enhancer.pipeline.context import Pipeline
 from enhancer.pipeline.ids import document_id_for, resolve_profile
-from enhancer.pipeline.keys import chapter_key, manifest_key
+from enhancer.pipeline.keys import chapter_key, manifest_key, pages_plan_key
 from enhancer.pipeline.lifecycle import fail_document, log_keys
-from enhancer.pipeline.models import ExtractionManifest, S3ObjectRef
+from enhancer.pipeline.models import ExtractionManifest, PagesPlan, S3ObjectRef
 from enhancer.storage import ObjectNotFound
 from enhancer.storage.documents import utcnow
 
@@ -36,6 +42,7 @@ class ExtractOutcome(StrEnum):
     FAILED = "FAILED"
     DUPLICATE = "DUPLICATE"
     GONE = "GONE"
+    FANNED_OUT = "FANNED_OUT"
 
 
 def extract_object(pipeline: Pipeline, ref: S3ObjectRef) -> dict[str, str]:
@@ -91,7 +98,7 @@ def _extract(
         case DocumentStatus.EXTRACTING:
             logger.info("resuming an extraction that did not finish")
         case DocumentStatus.ENRICHING:
-            _send_enrich_messages(
+            send_enrich_messages(
                 pipeline,
                 pipeline.objects.get_model(
                     pipeline.output_bucket, manifest_key(document_id), ExtractionManifest
@@ -116,12 +123,28 @@ def _extract(
         return ExtractOutcome.FAILED
     body = pipeline.objects.get_bytes(ref.bucket, ref.key)
     sha256 = hashlib.sha256(body).hexdigest()
+    source = SourceInfo(bucket=ref.bucket, key=ref.key, size_bytes=len(body), sha256=sha256)
     try:
-        manifest, payloads = _run_extraction(pipeline, document_id, profile_name, ref, body, sha256, record)
+        manifest, payloads = _run_extraction(pipeline, document_id, profile_name, source, body, record)
     except PermanentError as exc:
         fail_document(pipeline, document_id, exc.code, exc.message, sha256=sha256)
         return ExtractOutcome.FAILED
+    if manifest is None:
+        return ExtractOutcome.FANNED_OUT
+    finish_extraction(pipeline, manifest, payloads, sha256=sha256, run=record.run)
+    return ExtractOutcome.ENQUEUED
 
+
+def finish_extraction(
+    pipeline: Pipeline,
+    manifest: ExtractionManifest,
+    payloads: list[ChapterPayload],
+    *,
+    sha256: str,
+    run: int,
+) -> None:
+    """Chapter payloads and the manifest to S3, EXTRACTING → ENRICHING, then one enrich message each."""
+    document_id = manifest.document_id
     for payload in payloads:
         pipeline.objects.put_json(
             pipeline.output_bucket, chapter_key(document_id, payload.chapter.index), payload
@@ -138,33 +161,82 @@ def _extract(
         extract_ms=manifest.extract_ms,
     )
     metrics.add_metric(name=MetricName.PAGES_EXTRACTED, unit=MetricUnit.Count, value=manifest.pdf.page_count)
-    _send_enrich_messages(pipeline, manifest, run=record.run)
+    send_enrich_messages(pipeline, manifest, run=run)
     logger.info("extracted", extra={"chapters": len(payloads), "pages": manifest.pdf.page_count})
-    return ExtractOutcome.ENQUEUED
 
 
 def _run_extraction(
     pipeline: Pipeline,
     document_id: str,
     profile_name: str,
-    ref: S3ObjectRef,
+    source: SourceInfo,
     body: bytes,
-    sha256: str,
     record: DocumentRecord,
-) -> tuple[ExtractionManifest, list[ChapterPayload]]:
-    from enhancer.pdf import extract_pdf  # deferred: PDF engines are heavy imports
+) -> tuple[ExtractionManifest | None, list[ChapterPayload]]:
+    """The manifest and payloads, or ``(None, [])`` when the document was fanned out in page ranges."""
+    from enhancer.pdf.extract import extract_opened  # deferred: PDF engines are heavy imports
+    from enhancer.pdf.pages import open_pdf, page_ranges
 
-    _, profile = pipeline.config.extraction_profiles.get(profile_name)
     started = time.perf_counter()
-    extraction = extract_pdf(
-        body,
+    _, profile = pipeline.config.extraction_profiles.get(profile_name)
+    data, structure = open_pdf(body, max_file_bytes=pipeline.max_file_bytes, max_pages=pipeline.max_pages)
+    if pipeline.pages_queue_url and structure.page_count > pipeline.fanout_pages:
+        plan = PagesPlan(
+            document_id=document_id,
+            profile=profile_name,
+            run=record.run,
+            source=source,
+            page_count=structure.page_count,
+            title=structure.title,
+            author=structure.author,
+            encrypted=structure.encrypted,
+            outline=structure.outline,
+            ranges=page_ranges(structure.page_count, pipeline.pages_per_task),
+            plan_ms=int((time.perf_counter() - started) * 1000),
+            created_at=record.created_at,
+            planned_at=utcnow(),
+        )
+        fan_out(pipeline, plan)
+        return None, []
+    extraction = extract_opened(
+        data,
+        structure,
         profile=profile,
         patterns=pipeline.config.chapter_patterns,
-        max_file_bytes=pipeline.max_file_bytes,
-        max_pages=pipeline.max_pages,
         engine=pipeline.pdf_engine,
+        started=started,
     )
-    extract_ms = extraction.extract_ms or int((time.perf_counter() - started) * 1000)
+    return build_manifest(document_id, profile_name, source, extraction, created_at=record.created_at)
+
+
+def fan_out(pipeline: Pipeline, plan: PagesPlan) -> None:
+    """The plan to S3, the range count to the record, then one pages message per range. A retry plans the
+    same ranges again and re-sends them: ranges already done are skipped by their worker."""
+    pipeline.objects.put_json(pipeline.output_bucket, pages_plan_key(plan.document_id), plan)
+    if not pipeline.documents.plan_page_tasks(
+        plan.document_id, len(plan.ranges), page_count=plan.page_count, sha256=plan.source.sha256
+    ):
+        logger.info("document left EXTRACTING before its fan-out; nothing sent")
+        return
+    messages = [
+        PagesMessage(document_id=plan.document_id, first_page=first, last_page=last, run=plan.run)
+        for first, last in plan.ranges
+    ]
+    pipeline.queues.send(pipeline.pages_queue_url, messages)
+    logger.info("extraction fanned out", extra={"pages": plan.page_count, "ranges": len(plan.ranges)})
+
+
+def build_manifest(
+    document_id: str,
+    profile_name: str,
+    source: SourceInfo,
+    extraction: ExtractionResult,
+    *,
+    created_at: datetime,
+    extract_ms: int | None = None,
+) -> tuple[ExtractionManifest, list[ChapterPayload]]:
+    """Chapter payloads (text, language) and the manifest of one extraction, whichever way it ran."""
+    extract_ms = extract_ms if extract_ms is not None else extraction.extract_ms
     language = detect_language("\n".join(c.text for c in extraction.chapters))
     payloads = [
         ChapterPayload(
@@ -179,20 +251,20 @@ def _run_extraction(
     manifest = ExtractionManifest(
         document_id=document_id,
         profile=profile_name,
-        source=SourceInfo(bucket=ref.bucket, key=ref.key, size_bytes=len(body), sha256=sha256),
+        source=source,
         pdf=extraction.pdf,
         chapters=[p.chapter for p in payloads],
         outline=extraction.outline,
         engine=extraction.engine,
         language=language,
         extract_ms=extract_ms,
-        created_at=record.created_at,
+        created_at=created_at,
         extracted_at=utcnow(),
     )
     return manifest, payloads
 
 
-def _send_enrich_messages(pipeline: Pipeline, manifest: ExtractionManifest, *, run: int = 0) -> None:
+def send_enrich_messages(pipeline: Pipeline, manifest: ExtractionManifest, *, run: int = 0) -> None:
     messages = [
         EnrichMessage(
             document_id=manifest.document_id,

@@ -11,6 +11,14 @@ def chapter_key(document_id: str, index: int) -> str:
     return f"{WORK_PREFIX}{document_id}/chapters/{index}.json"
 
 
+def pages_plan_key(document_id: str) -> str:
+    return f"{WORK_PREFIX}{document_id}/pages/plan.json"
+
+
+def pages_key(document_id: str, first_page: int, last_page: int) -> str:
+    return f"{WORK_PREFIX}{document_id}/pages/{first_page}-{last_page}.json"
+
+
 def enriched_key(document_id: str, index: int) -> str:
     return f"{WORK_PREFIX}{document_id}/enriched/{index}.json"
 

@@ -30,3 +30,32 @@ class S3ObjectRef(BaseModel):
     key: str
     etag: str = ""
     size_bytes: int | None = None
+
+
+class PagesPlan(BaseModel):
+    """``work/{doc}/pages/plan.json``: a fanned-out extraction's structure facts, for its fan-in."""
+
+    document_id: str
+    profile: str
+    run: int = 0
+    source: SourceInfo
+    page_count: int = Field(ge=1)
+    title: str | None = None
+    author: str | None = None
+    encrypted: bool = False
+    outline: list[OutlineEntry] = Field(default_factory=list)
+    ranges: list[tuple[int, int]]
+    plan_ms: int = Field(default=0, ge=0, description="download and structure, before the fan-out")
+    created_at: datetime
+    planned_at: datetime
+
+
+class PageRangeFile(BaseModel):
+    """``work/{doc}/pages/{first}-{last}.json``: one range's cleaned page text."""
+
+    document_id: str
+    first_page: int = Field(ge=1)
+    last_page: int = Field(ge=1)
+    engine: str
+    unreadable: int = Field(default=0, ge=0)
+    texts: list[str]

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from enhancer.errors import PermanentError, PipelineError
-from enhancer.models import EnrichMessage, ErrorCode, ValidateMessage
+from enhancer.models import EnrichMessage, ErrorCode, PagesMessage, ValidateMessage
 from enhancer.observability import logger
 from enhancer.pipeline.context import Pipeline
 from enhancer.pipeline.enrich import enrich_chapter
@@ -22,6 +22,7 @@ from enhancer.pipeline.extract import extract_object
 from enhancer.pipeline.idempotency import run_once
 from enhancer.pipeline.ids import decode_key, document_id_for
 from enhancer.pipeline.lifecycle import fail_document, log_keys, one_line
+from enhancer.pipeline.pages import extract_page_range
 from enhancer.pipeline.validate import validate_document
 from enhancer.providers.base import EnrichmentProvider
 from enhancer.resources import queue
@@ -130,6 +131,41 @@ def handle_enrich_record(
             raise
 
 
+def handle_pages_record(pipeline: Pipeline, record: SQSRecord, context: LambdaContext | None = None) -> None:
+    """A range that fails permanently (e.g. CORRUPT_PDF on one of its pages) fails the whole document."""
+    try:
+        message = PagesMessage.model_validate_json(record.body)
+    except ValidationError:
+        logger.error("malformed pages message; acknowledged and dropped", extra={"body": record.body[:200]})
+        return
+    with log_keys(document_id=message.document_id):
+        try:
+            key: dict[str, Any] = {
+                "document_id": message.document_id,
+                "first_page": message.first_page,
+                "last_page": message.last_page,
+            }
+            if message.run:
+                key["run"] = message.run
+            run_once(
+                "extract_pages",
+                key,
+                lambda: extract_page_range(pipeline, message),
+                table_name=pipeline.idempotency_table,
+                context=context,
+            )
+        except PermanentError as exc:
+            logger.error(
+                "page range failed permanently",
+                extra={"error": exc.message, "first_page": message.first_page},
+            )
+            fail_document(pipeline, message.document_id, exc.code, exc.message)
+        except Exception as exc:
+            if is_final_attempt(record, "pages"):
+                _give_up(pipeline, message.document_id, exc, "page extraction")
+            raise
+
+
 def handle_validate_record(
     pipeline: Pipeline, provider: EnrichmentProvider, record: SQSRecord, context: LambdaContext | None = None
 ) -> None:
@@ -161,7 +197,7 @@ def dead_letter_document_id(queue_key: str, body: str) -> str | None:
         return None
     if not isinstance(parsed, dict):
         return None
-    if queue_key in ("enrich", "validate"):
+    if queue_key in ("pages", "enrich", "validate"):
         doc = parsed.get("document_id")
         return doc if isinstance(doc, str) else None
     for s3_record in parsed.get("Records", []):

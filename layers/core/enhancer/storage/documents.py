@@ -22,7 +22,7 @@ from enhancer.resources import table
 from enhancer.storage.errors import convert, error_code
 
 STATUS_INDEX = table("documents").gsis[0].name
-_SETS = ("chapters_done", "chapters_failed")
+_SETS = ("chapters_done", "chapters_failed", "pages_done")
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -212,6 +212,79 @@ class DocumentStore:
             raise convert(exc, f"claim fan-in of {document_id}") from exc
         return True
 
+    # --- added for huge documents: page ranges extracted in parallel, then one fan-in -------------------
+
+    def plan_page_tasks(self, document_id: str, task_count: int, *, page_count: int, sha256: str) -> bool:
+        """Record how many page ranges an EXTRACTING document was split into (with its page count and hash,
+        which a failed result carries); False when it is no longer EXTRACTING. Done ranges are kept: a
+        retried fan-out plans the same ranges again."""
+        return self._update_extracting(
+            document_id,
+            "SET page_tasks = :n, page_count = :pages, sha256 = :sha, updated_at = :now",
+            {":n": {"N": str(task_count)}, ":pages": {"N": str(page_count)}, ":sha": {"S": sha256}},
+        )
+
+    def record_page_range(self, document_id: str, first_page: int) -> DocumentRecord:
+        """Add the range (by its first page) to ``pages_done`` in one atomic update; returns the record as it
+        is after this update, so exactly one view of "the set is complete" exists per update."""
+        try:
+            item = self._ddb.update_item(
+                TableName=self.table_name,
+                Key={"document_id": {"S": document_id}},
+                UpdateExpression="ADD pages_done :p SET updated_at = :now",
+                ConditionExpression="attribute_exists(document_id)",
+                ExpressionAttributeValues={
+                    ":p": {"NS": [str(first_page)]},
+                    ":now": {"S": utcnow().isoformat()},
+                },
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise PermanentError(
+                    f"document {document_id} does not exist", code=ErrorCode.INTERNAL
+                ) from exc
+            raise convert(exc, f"record pages from {first_page} of {document_id}") from exc
+        except BotoCoreError as exc:
+            raise convert(exc, f"record pages from {first_page} of {document_id}") from exc
+        return item_to_record(item)
+
+    def claim_pages_fan_in(self, document_id: str, first_page: int) -> bool:
+        """The right to assemble the chapters of a fanned-out extraction, for the range whose update
+        completed the set: True for the first claimer and for a retry of that same range (it may have died
+        mid-assembly), False for everyone else and once the document has left EXTRACTING."""
+        return self._update_extracting(
+            document_id,
+            "SET pages_fan_in = :p, updated_at = :now",
+            {":p": {"N": str(first_page)}},
+            extra_condition="(attribute_not_exists(pages_fan_in) OR pages_fan_in = :p)",
+        )
+
+    def _update_extracting(
+        self, document_id: str, expression: str, values: dict[str, Any], *, extra_condition: str = ""
+    ) -> bool:
+        condition = "#status = :extracting" + (f" AND {extra_condition}" if extra_condition else "")
+        try:
+            self._ddb.update_item(
+                TableName=self.table_name,
+                Key={"document_id": {"S": document_id}},
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    **values,
+                    ":extracting": {"S": DocumentStatus.EXTRACTING.value},
+                    ":now": {"S": utcnow().isoformat()},
+                },
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise convert(exc, f"update extraction of {document_id}") from exc
+        except BotoCoreError as exc:
+            raise convert(exc, f"update extraction of {document_id}") from exc
+        return True
+
     def list_by_status(
         self, status: DocumentStatus, *, limit: int = 50, newest_first: bool = True
     ) -> list[DocumentRecord]:
@@ -245,7 +318,7 @@ class DocumentStore:
                     "llm_calls = :zero, cache_hits = :zero, input_tokens = :zero, output_tokens = :zero, "
                     "estimated_cost_usd = :zero "
                     "REMOVE chapters_done, chapters_failed, chapter_count, fan_in_chapter, result_key, "
-                    "error_code, error_message"
+                    "error_code, error_message, page_tasks, pages_done, pages_fan_in"
                 ),
                 ConditionExpression="#status IN (:t0, :t1, :t2)",
                 ExpressionAttributeNames={"#status": "status", "#run": "run"},
