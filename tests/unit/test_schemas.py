@@ -37,3 +37,20 @@ def test_failed_result_round_trips_through_the_schema() -> None:
         "schema_version", "document_id", "source", "status", "error_code", "error_message", "profile", "pdf",
         "document", "chapters", "validation", "usage", "timings", "created_at", "completed_at",
     }  # fmt: skip
+
+
+def test_usage_counts_provider_calls_not_cache_hits_or_offline_answers() -> None:
+    from enhancer.models import LlmCallInfo, Usage
+
+    paid = {"input_tokens": 5, "output_tokens": 1, "estimated_cost_usd": 0.25}
+    calls = [
+        LlmCallInfo(provider="openai", model="m", input_tokens=100, output_tokens=10, estimated_cost_usd=0.5),
+        LlmCallInfo(provider="openai", model="m", cached=True),
+        LlmCallInfo(provider="offline", model="yake-extractive"),
+        LlmCallInfo(provider="anthropic", model="h", **paid),
+    ]
+
+    usage = Usage.of_calls(calls)
+
+    assert (usage.llm_calls, usage.cache_hits) == (2, 1)
+    assert (usage.input_tokens, usage.output_tokens, usage.estimated_cost_usd) == (105, 11, 0.75)

@@ -159,7 +159,10 @@ def test_the_whole_chain_completes_and_validate_is_sent_once(
     assert result["status"] == "COMPLETED"
     assert result["validation"]["passed"] is True
     assert [c["index"] for c in result["chapters"]] == list(range(record.chapter_count or 0))
-    assert result["usage"]["llm_calls"] == record.chapter_count
+    # The offline provider answered every chapter in-process: no LLM call, nothing billed.
+    assert {c["llm"]["provider"] for c in result["chapters"]} == {"offline"}
+    assert result["usage"]["llm_calls"] == 0
+    assert result["usage"]["estimated_cost_usd"] == 0
     assert result["document"]["keywords"]
     assert result["document"]["summary"]
     emitted = capsys.readouterr().out

@@ -89,12 +89,27 @@ class ValidationReport(BaseModel):
     issues: list[ValidationIssue] = Field(default_factory=list)
 
 
+OFFLINE_PROVIDER = "offline"
+
+
 class Usage(BaseModel):
     llm_calls: int = Field(default=0, ge=0)
     cache_hits: int = Field(default=0, ge=0)
     input_tokens: int = Field(default=0, ge=0)
     output_tokens: int = Field(default=0, ge=0)
     estimated_cost_usd: float = Field(default=0.0, ge=0)
+
+    @classmethod
+    def of_calls(cls, calls: list[LlmCallInfo]) -> "Usage":
+        """Totals over provider answers: a cache hit is not a call, and neither is the offline provider,
+        which never leaves the process."""
+        return cls(
+            llm_calls=sum(1 for c in calls if not c.cached and c.provider != OFFLINE_PROVIDER),
+            cache_hits=sum(1 for c in calls if c.cached),
+            input_tokens=sum(c.input_tokens for c in calls),
+            output_tokens=sum(c.output_tokens for c in calls),
+            estimated_cost_usd=round(sum(c.estimated_cost_usd for c in calls), 6),
+        )
 
 
 class Timings(BaseModel):

@@ -102,16 +102,7 @@ def _failed(message: EnrichMessage, code: ErrorCode, text: str, started: float) 
 
 
 def _usage(enriched: EnrichedChapter) -> Usage:
-    llm = enriched.llm
-    if llm is None:
-        return Usage()
-    return Usage(
-        llm_calls=0 if llm.cached else 1,
-        cache_hits=1 if llm.cached else 0,
-        input_tokens=llm.input_tokens,
-        output_tokens=llm.output_tokens,
-        estimated_cost_usd=llm.estimated_cost_usd,
-    )
+    return Usage.of_calls([enriched.llm] if enriched.llm else [])
 
 
 def _emit_metrics(enriched: EnrichedChapter) -> None:

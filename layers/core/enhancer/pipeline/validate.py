@@ -225,13 +225,7 @@ def _usage(chapters: list[ChapterResult], reduce_llm: LlmCallInfo | None) -> Usa
     calls = [c.llm for c in chapters if c.llm is not None]
     if reduce_llm is not None:
         calls.append(reduce_llm)
-    return Usage(
-        llm_calls=sum(1 for c in calls if not c.cached),
-        cache_hits=sum(1 for c in calls if c.cached),
-        input_tokens=sum(c.input_tokens for c in calls),
-        output_tokens=sum(c.output_tokens for c in calls),
-        estimated_cost_usd=round(sum(c.estimated_cost_usd for c in calls), 6),
-    )
+    return Usage.of_calls(calls)
 
 
 def _final_status(

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from enhancer.config import FieldSpec, MetadataKeywordsConfig
 from enhancer.errors import PermanentError
 from enhancer.models import ChapterMetadata, ErrorCode, LlmCallInfo
+from enhancer.models.result import OFFLINE_PROVIDER
 from enhancer.profiles import (
     KEYWORD_MAX_CHARS,
     SUMMARY_MAX_CHARS,
@@ -29,7 +30,7 @@ from enhancer.profiles import (
 )
 from enhancer.providers.base import EnrichmentOutcome, EnrichmentRequest, ReduceOutcome, ReduceRequest
 
-PROVIDER_NAME = "offline"
+PROVIDER_NAME = OFFLINE_PROVIDER
 MODEL_NAME = "yake-extractive"
 YAKE_LANGUAGES = frozenset({"en", "de", "fr", "es", "pt", "it", "nl", "ar", "ru", "el", "zh", "ja"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-ZÀ-ÞА-Я0-9])|\n{2,}")
