@@ -2,6 +2,7 @@
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -106,9 +107,37 @@ def engine_order(engine: Literal["auto", "pdfium", "pypdf"]) -> list[TextEngine]
     return [name for name in order if name == "pypdf" or load_pdfium() is not None]
 
 
+@dataclass(frozen=True)
+class RangeText:
+    """Cleaned text of pages ``first..last`` (1-based, inclusive); ``unreadable`` pages are empty strings."""
+
+    first: int
+    last: int
+    texts: list[str]
+    unreadable: int
+    engine: TextEngine
+
+
 def _page_texts(
     data: bytes, structure: PdfStructure, engine: Literal["auto", "pdfium", "pypdf"]
 ) -> tuple[list[str], TextEngine]:
+    whole = range_texts(data, structure, 1, structure.page_count, engine)
+    if whole.unreadable == structure.page_count:
+        raise PermanentError("no page of the PDF could be read", code=ErrorCode.CORRUPT_PDF)
+    return whole.texts, whole.engine
+
+
+def range_texts(
+    data: bytes,
+    structure: PdfStructure,
+    first: int,
+    last: int,
+    engine: Literal["auto", "pdfium", "pypdf"] = "auto",
+) -> RangeText:
+    """Text of one page range with the engine order, fallbacks and limits ``extract_pdf`` uses; only this
+    range's text is ever held."""
+    if not 1 <= first <= last <= structure.page_count:
+        raise ValueError(f"pages {first}-{last} are outside 1-{structure.page_count}")
     order = [name for name in engine_order(engine) if name == "pdfium" or structure.reader is not None]
     pdfium_doc = None
     if "pdfium" in order:
@@ -121,15 +150,13 @@ def _page_texts(
     if not order:
         raise PermanentError("neither pypdf nor PDFium can read the page text", code=ErrorCode.CORRUPT_PDF)
     try:
-        pages: list[str] = []
-        failed = 0
-        for index in range(structure.page_count):
+        texts: list[str] = []
+        unreadable = 0
+        for index in range(first - 1, last):
             text = _page_text(order, structure, pdfium_doc, index)
-            failed += text is None
-            pages.append(text or "")
-        if failed == structure.page_count:
-            raise PermanentError("no page of the PDF could be read", code=ErrorCode.CORRUPT_PDF)
-        return pages, order[0]
+            unreadable += text is None
+            texts.append(text or "")
+        return RangeText(first=first, last=last, texts=texts, unreadable=unreadable, engine=order[0])
     finally:
         if pdfium_doc is not None:
             pdfium_doc.close()

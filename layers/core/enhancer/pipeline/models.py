@@ -1,6 +1,7 @@
 """The pipeline's own work files (not part of the external contract)."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -56,6 +57,6 @@ class PageRangeFile(BaseModel):
     document_id: str
     first_page: int = Field(ge=1)
     last_page: int = Field(ge=1)
-    engine: str
+    engine: Literal["pdfium", "pypdf"]
     unreadable: int = Field(default=0, ge=0)
     texts: list[str]
