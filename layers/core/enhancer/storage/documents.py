@@ -153,26 +153,40 @@ class DocumentStore:
         """Add the chapter to the done or failed set (and its usage to the totals) in one atomic update;
         returns the record as it is after this update."""
         usage = usage or Usage()
-        target = "chapters_failed" if failed else "chapters_done"
+        return self._add_to_existing(
+            document_id,
+            "ADD #set :i, llm_calls :calls, cache_hits :hits, input_tokens :in, "
+            "output_tokens :out, estimated_cost_usd :cost SET updated_at = :now",
+            {
+                ":i": {"NS": [str(chapter_index)]},
+                ":calls": {"N": str(usage.llm_calls)},
+                ":hits": {"N": str(usage.cache_hits)},
+                ":in": {"N": str(usage.input_tokens)},
+                ":out": {"N": str(usage.output_tokens)},
+                ":cost": {"N": str(Decimal(str(usage.estimated_cost_usd)))},
+            },
+            names={"#set": "chapters_failed" if failed else "chapters_done"},
+            action=f"record chapter {chapter_index} of {document_id}",
+        )
+
+    def _add_to_existing(
+        self,
+        document_id: str,
+        expression: str,
+        values: dict[str, Any],
+        *,
+        action: str,
+        names: dict[str, str] | None = None,
+    ) -> DocumentRecord:
+        """One atomic ADD/SET on an existing document; the record as this update left it."""
         try:
             item = self._ddb.update_item(
                 TableName=self.table_name,
                 Key={"document_id": {"S": document_id}},
-                UpdateExpression=(
-                    "ADD #set :i, llm_calls :calls, cache_hits :hits, input_tokens :in, "
-                    "output_tokens :out, estimated_cost_usd :cost SET updated_at = :now"
-                ),
+                UpdateExpression=expression,
                 ConditionExpression="attribute_exists(document_id)",
-                ExpressionAttributeNames={"#set": target},
-                ExpressionAttributeValues={
-                    ":i": {"NS": [str(chapter_index)]},
-                    ":calls": {"N": str(usage.llm_calls)},
-                    ":hits": {"N": str(usage.cache_hits)},
-                    ":in": {"N": str(usage.input_tokens)},
-                    ":out": {"N": str(usage.output_tokens)},
-                    ":cost": {"N": str(Decimal(str(usage.estimated_cost_usd)))},
-                    ":now": {"S": utcnow().isoformat()},
-                },
+                **({"ExpressionAttributeNames": names} if names else {}),
+                ExpressionAttributeValues={**values, ":now": {"S": utcnow().isoformat()}},
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as exc:
@@ -180,9 +194,9 @@ class DocumentStore:
                 raise PermanentError(
                     f"document {document_id} does not exist", code=ErrorCode.INTERNAL
                 ) from exc
-            raise convert(exc, f"record chapter {chapter_index} of {document_id}") from exc
+            raise convert(exc, action) from exc
         except BotoCoreError as exc:
-            raise convert(exc, f"record chapter {chapter_index} of {document_id}") from exc
+            raise convert(exc, action) from exc
         return item_to_record(item)
 
     def claim_fan_in(self, document_id: str, chapter_index: int) -> bool:
@@ -227,27 +241,12 @@ class DocumentStore:
     def record_page_range(self, document_id: str, first_page: int) -> DocumentRecord:
         """Add the range (by its first page) to ``pages_done`` in one atomic update; returns the record as it
         is after this update, so exactly one view of "the set is complete" exists per update."""
-        try:
-            item = self._ddb.update_item(
-                TableName=self.table_name,
-                Key={"document_id": {"S": document_id}},
-                UpdateExpression="ADD pages_done :p SET updated_at = :now",
-                ConditionExpression="attribute_exists(document_id)",
-                ExpressionAttributeValues={
-                    ":p": {"NS": [str(first_page)]},
-                    ":now": {"S": utcnow().isoformat()},
-                },
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise PermanentError(
-                    f"document {document_id} does not exist", code=ErrorCode.INTERNAL
-                ) from exc
-            raise convert(exc, f"record pages from {first_page} of {document_id}") from exc
-        except BotoCoreError as exc:
-            raise convert(exc, f"record pages from {first_page} of {document_id}") from exc
-        return item_to_record(item)
+        return self._add_to_existing(
+            document_id,
+            "ADD pages_done :p SET updated_at = :now",
+            {":p": {"NS": [str(first_page)]}},
+            action=f"record pages from {first_page} of {document_id}",
+        )
 
     def claim_pages_fan_in(self, document_id: str, first_page: int) -> bool:
         """The right to assemble the chapters of a fanned-out extraction, for the range whose update
