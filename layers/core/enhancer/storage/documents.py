@@ -130,22 +130,15 @@ class DocumentStore:
         names["#status"] = "status"
         attr_values.update({f":s{i}": {"S": s.value} for i, s in enumerate(sources)})
         condition = "#status IN (" + ", ".join(f":s{i}" for i in range(len(sources))) + ")"
-        try:
-            self._ddb.update_item(
-                TableName=self.table_name,
-                Key={"document_id": {"S": document_id}},
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=attr_values,
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise convert(exc, f"transition {document_id} to {to}") from exc
-        except BotoCoreError as exc:
-            raise convert(exc, f"transition {document_id} to {to}") from exc
-        return True
+        updated = self._update_if(
+            document_id,
+            f"transition {document_id} to {to}",
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=attr_values,
+        )
+        return updated is not None
 
     def record_chapter(
         self, document_id: str, chapter_index: int, *, failed: bool, usage: Usage | None = None
@@ -179,52 +172,54 @@ class DocumentStore:
         names: dict[str, str] | None = None,
     ) -> DocumentRecord:
         """One atomic ADD/SET on an existing document; the record as this update left it."""
+        item = self._update_if(
+            document_id,
+            action,
+            UpdateExpression=expression,
+            ConditionExpression="attribute_exists(document_id)",
+            **({"ExpressionAttributeNames": names} if names else {}),
+            ExpressionAttributeValues={**values, ":now": {"S": utcnow().isoformat()}},
+            ReturnValues="ALL_NEW",
+        )
+        if item is None:
+            raise PermanentError(f"document {document_id} does not exist", code=ErrorCode.INTERNAL)
+        return item_to_record(item)
+
+    def _update_if(self, document_id: str, action: str, **request: Any) -> dict[str, Any] | None:
+        """``UpdateItem`` on one document; None when its condition fails (someone else got there first),
+        else the returned attributes (empty unless ``ReturnValues`` asks). SDK errors become ours."""
         try:
-            item = self._ddb.update_item(
-                TableName=self.table_name,
-                Key={"document_id": {"S": document_id}},
-                UpdateExpression=expression,
-                ConditionExpression="attribute_exists(document_id)",
-                **({"ExpressionAttributeNames": names} if names else {}),
-                ExpressionAttributeValues={**values, ":now": {"S": utcnow().isoformat()}},
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
+            response = self._ddb.update_item(
+                TableName=self.table_name, Key={"document_id": {"S": document_id}}, **request
+            )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                raise PermanentError(
-                    f"document {document_id} does not exist", code=ErrorCode.INTERNAL
-                ) from exc
+                return None
             raise convert(exc, action) from exc
         except BotoCoreError as exc:
             raise convert(exc, action) from exc
-        return item_to_record(item)
+        attributes: dict[str, Any] = response.get("Attributes", {})
+        return attributes
 
     def claim_fan_in(self, document_id: str, chapter_index: int) -> bool:
         """ENRICHING → VALIDATING, claimed by the chapter whose update completed the set.
 
         True for exactly one caller: the first to claim, or a retry of that same chapter (its validate
         message may not have gone out before it crashed). Everyone else gets False and sends nothing."""
-        try:
-            self._ddb.update_item(
-                TableName=self.table_name,
-                Key={"document_id": {"S": document_id}},
-                UpdateExpression="SET #status = :to, fan_in_chapter = :i, updated_at = :now",
-                ConditionExpression="#status = :from OR (#status = :to AND fan_in_chapter = :i)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":from": {"S": DocumentStatus.ENRICHING.value},
-                    ":to": {"S": DocumentStatus.VALIDATING.value},
-                    ":i": {"N": str(chapter_index)},
-                    ":now": {"S": utcnow().isoformat()},
-                },
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise convert(exc, f"claim fan-in of {document_id}") from exc
-        except BotoCoreError as exc:
-            raise convert(exc, f"claim fan-in of {document_id}") from exc
-        return True
+        claimed = self._update_if(
+            document_id,
+            f"claim fan-in of {document_id}",
+            UpdateExpression="SET #status = :to, fan_in_chapter = :i, updated_at = :now",
+            ConditionExpression="#status = :from OR (#status = :to AND fan_in_chapter = :i)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":from": {"S": DocumentStatus.ENRICHING.value},
+                ":to": {"S": DocumentStatus.VALIDATING.value},
+                ":i": {"N": str(chapter_index)},
+                ":now": {"S": utcnow().isoformat()},
+            },
+        )
+        return claimed is not None
 
     # --- added for huge documents: page ranges extracted in parallel, then one fan-in -------------------
 
@@ -263,26 +258,19 @@ class DocumentStore:
         self, document_id: str, expression: str, values: dict[str, Any], *, extra_condition: str = ""
     ) -> bool:
         condition = "#status = :extracting" + (f" AND {extra_condition}" if extra_condition else "")
-        try:
-            self._ddb.update_item(
-                TableName=self.table_name,
-                Key={"document_id": {"S": document_id}},
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    **values,
-                    ":extracting": {"S": DocumentStatus.EXTRACTING.value},
-                    ":now": {"S": utcnow().isoformat()},
-                },
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise convert(exc, f"update extraction of {document_id}") from exc
-        except BotoCoreError as exc:
-            raise convert(exc, f"update extraction of {document_id}") from exc
-        return True
+        updated = self._update_if(
+            document_id,
+            f"update extraction of {document_id}",
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                **values,
+                ":extracting": {"S": DocumentStatus.EXTRACTING.value},
+                ":now": {"S": utcnow().isoformat()},
+            },
+        )
+        return updated is not None
 
     def list_by_status(
         self, status: DocumentStatus, *, limit: int = 50, newest_first: bool = True
@@ -308,35 +296,28 @@ class DocumentStore:
         write; None when the document is not terminal (still running) or does not exist. The only backward
         move of the status machine, and only ever from a finished document."""
         terminal = [DocumentStatus.COMPLETED, DocumentStatus.PARTIAL, DocumentStatus.FAILED]
-        try:
-            item = self._ddb.update_item(
-                TableName=self.table_name,
-                Key={"document_id": {"S": document_id}},
-                UpdateExpression=(
-                    "SET #status = :received, updated_at = :now, #run = if_not_exists(#run, :zero) + :one, "
-                    "llm_calls = :zero, cache_hits = :zero, input_tokens = :zero, output_tokens = :zero, "
-                    "estimated_cost_usd = :zero "
-                    "REMOVE chapters_done, chapters_failed, chapter_count, fan_in_chapter, result_key, "
-                    "error_code, error_message, page_tasks, pages_done, pages_fan_in"
-                ),
-                ConditionExpression="#status IN (:t0, :t1, :t2)",
-                ExpressionAttributeNames={"#status": "status", "#run": "run"},
-                ExpressionAttributeValues={
-                    ":received": {"S": DocumentStatus.RECEIVED.value},
-                    ":now": {"S": utcnow().isoformat()},
-                    ":zero": {"N": "0"},
-                    ":one": {"N": "1"},
-                    **{f":t{i}": {"S": s.value} for i, s in enumerate(terminal)},
-                },
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return None
-            raise convert(exc, f"reset document {document_id}") from exc
-        except BotoCoreError as exc:
-            raise convert(exc, f"reset document {document_id}") from exc
-        return item_to_record(item)
+        item = self._update_if(
+            document_id,
+            f"reset document {document_id}",
+            UpdateExpression=(
+                "SET #status = :received, updated_at = :now, #run = if_not_exists(#run, :zero) + :one, "
+                "llm_calls = :zero, cache_hits = :zero, input_tokens = :zero, output_tokens = :zero, "
+                "estimated_cost_usd = :zero "
+                "REMOVE chapters_done, chapters_failed, chapter_count, fan_in_chapter, result_key, "
+                "error_code, error_message, page_tasks, pages_done, pages_fan_in"
+            ),
+            ConditionExpression="#status IN (:t0, :t1, :t2)",
+            ExpressionAttributeNames={"#status": "status", "#run": "run"},
+            ExpressionAttributeValues={
+                ":received": {"S": DocumentStatus.RECEIVED.value},
+                ":now": {"S": utcnow().isoformat()},
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+                **{f":t{i}": {"S": s.value} for i, s in enumerate(terminal)},
+            },
+            ReturnValues="ALL_NEW",
+        )
+        return None if item is None else item_to_record(item)
 
     def page(
         self, status: DocumentStatus | None, *, limit: int, start_key: dict[str, Any] | None = None
