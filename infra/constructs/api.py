@@ -5,7 +5,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from enhancer.resources import APP_NAME, INCOMING_PREFIX, RESULTS_PREFIX, function
+from enhancer.resources import APP_NAME, function
 from infra import nag
 from infra.config import StackConfig
 from infra.constants import API_THROTTLE_BURST, API_THROTTLE_RATE, LOG_RETENTION
@@ -39,20 +39,10 @@ class ApiConstruct(Construct):
             # The secret's ARN only (no read grant): /health/detailed reports whether keys are configured.
             environment=pipeline.environment | pipeline.secret_env,
         )
-        self._grant(storage, pipeline)
+        # Table, upload prefix, results, reprocess and health: enhancer.resources.GRANTS["api"].
+        self.handler.grant(pipeline.arns, pipeline.findings, models=config.llm_provider == "bedrock")
         self.rest_api = self._rest_api()
         self._routes()
-
-    def _grant(self, storage: StorageConstruct, pipeline: PipelineConstruct) -> None:
-        role = self.handler.role
-        storage.grant_table_data(role, "documents")
-        # The presigned upload URL is signed by this role, so it needs the PutObject it hands out; reprocess
-        # HEADs the uploaded object (GetObject) and the detailed health lists incoming/ (ListBucket).
-        storage.grant_objects(role, "input", INCOMING_PREFIX, read=True, write=True)
-        storage.grant_objects(role, "output", RESULTS_PREFIX, read=True, write=False)
-        pipeline.queues["ingest"].grant_send_messages(role)  # reprocess
-        for statement in pipeline.api_statements():
-            role.add_to_principal_policy(statement)
 
     def _rest_api(self) -> apigw.RestApi:
         access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION)

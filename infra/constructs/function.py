@@ -9,7 +9,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from enhancer.resources import APP_NAME, FunctionSpec
+from enhancer.resources import APP_NAME, FunctionSpec, ResourceArns, role_statements
 from infra import nag
 from infra.constants import LOG_RETENTION
 
@@ -83,6 +83,31 @@ class EnhancerFunction(Construct):
         )
         self.log_group.grant_write(role)
         return role
+
+    def grant(self, arns: ResourceArns, findings: ResourceArns, *, models: bool) -> None:
+        """The role's statements from ``enhancer.resources.GRANTS``, the table the local emulation enforces.
+
+        ``findings`` names the same resources the way cdk-nag writes them, so each wildcard statement is
+        acknowledged with the reason the table gives for it. Statements the SQS event source grants itself
+        (consuming the function's own queue) are left to it."""
+        named = role_statements(self.spec.key, findings, models=models)
+        for statement, finding in zip(
+            role_statements(self.spec.key, arns, models=models), named, strict=True
+        ):
+            if statement.by_event_source:
+                continue
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=list(statement.actions),
+                    resources=list(statement.resources),
+                    conditions=(
+                        {"StringLike": {"s3:prefix": [statement.s3_prefix]}} if statement.s3_prefix else None
+                    ),
+                )
+            )
+            if statement.why_wildcard:
+                wildcards = [f"Resource::{r}" for r in finding.resources if "*" in r]
+                nag.acknowledge(self.role, "IAM5", statement.why_wildcard, *wildcards)
 
     def _acknowledge(self) -> None:
         nag.acknowledge(

@@ -1,7 +1,7 @@
 """The S3 → SQS → extract → enrich → validate chain: queues with DLQs, layers, functions, least privilege."""
 
 from aws_cdk import Aws, Duration
-from aws_cdk import aws_iam as iam
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
@@ -15,12 +15,12 @@ from enhancer.resources import (
     BUCKETS,
     INCOMING_PREFIX,
     QUEUES,
-    RESULTS_PREFIX,
     TABLES,
-    WORK_PREFIX,
     QueueSpec,
     dlq_name,
+    event_source_max_concurrency,
     function,
+    reserved_concurrency,
     resource_name,
 )
 from infra import nag
@@ -30,17 +30,6 @@ from infra.constructs.function import RUNTIME, EnhancerFunction, FunctionAssets
 from infra.constructs.storage import StorageConstruct
 
 SECRET_ENV_VAR = "LLM_API_KEYS_SECRET"  # noqa: S105 - the name of an env var, not a secret
-# Pseudo-parameters rather than the stack's env, so the ARNs (and the cdk-nag findings) read the same whether
-# or not account/region are given. Foundation models have no account, and a cross-region inference profile
-# routes to them in other regions, hence the region wildcard there.
-BEDROCK_MODEL_ARNS = (
-    f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*",
-    f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}:inference-profile/*",
-)
-BEDROCK_MODEL_FINDINGS = (
-    "Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/*",
-    "Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/*",
-)
 
 
 class PipelineConstruct(Construct):
@@ -58,6 +47,7 @@ class PipelineConstruct(Construct):
         self.config = config
         self.storage = storage
         self.assets = assets
+        self.llm_api_keys = llm_api_keys
         self.queues: dict[str, sqs.Queue] = {}
         self.dlqs: dict[str, sqs.Queue] = {}
         for spec in QUEUES:
@@ -68,15 +58,14 @@ class PipelineConstruct(Construct):
         self.secret_env = secret_env
         self.extract = self._function("extract")
         self.extract_pages = self._function("extract_pages")
-        self.enrich = self._function("enrich", extra_env=secret_env, reserved_concurrency=config.max_workers)
+        self.enrich = self._function("enrich", extra_env=secret_env)
         self.validate = self._function("validate", extra_env=secret_env)
         self._notify_ingest_on_upload()
         for spec in QUEUES:
             self._subscribe(spec)
-        self._grant_extract()
-        self._grant_extract_pages()
-        self._grant_enrich(llm_api_keys)
-        self._grant_validate(llm_api_keys)
+        models = config.llm_provider == "bedrock"  # Bedrock grants only when Bedrock is the provider
+        for fn in self.functions.values():
+            fn.grant(self.arns, self.findings, models=models)
 
     @property
     def functions(self) -> dict[str, EnhancerFunction]:
@@ -127,6 +116,9 @@ class PipelineConstruct(Construct):
                     Duration.seconds(spec.max_batching_window_s) if spec.max_batching_window_s else None
                 ),
                 report_batch_item_failures=True,
+                # Never more concurrent batches than the function may run: a throttled invocation's
+                # messages count a receive each, and would reach the DLQ without being processed.
+                max_concurrency=event_source_max_concurrency(spec.consumer, self.config.max_workers),
             )
         )
 
@@ -176,7 +168,6 @@ class PipelineConstruct(Construct):
         *,
         scope: Construct | None = None,
         extra_env: dict[str, str] | None = None,
-        reserved_concurrency: int | None = None,
     ) -> EnhancerFunction:
         return EnhancerFunction(
             scope or self,
@@ -187,66 +178,50 @@ class PipelineConstruct(Construct):
             layers=self.layers,
             architecture=self.config.lambda_architecture,
             environment=self.environment | (extra_env or {}),
-            reserved_concurrency=reserved_concurrency,
+            reserved_concurrency=reserved_concurrency(key, self.config.max_workers),
         )
 
-    # --- least privilege: each step gets what it touches and nothing else ----------------------------------
+    # --- least privilege: each step gets what enhancer.resources.GRANTS says, and nothing else --------------
 
-    def _grant_extract(self) -> None:
-        role, storage = self.extract.role, self.storage
-        storage.grant_objects(role, "input", INCOMING_PREFIX, read=True, write=False)
-        storage.grant_objects(role, "output", WORK_PREFIX, read=False, write=True)
-        for key in ("documents", "idempotency"):
-            storage.grant_table_data(role, key)
-        self.queues["enrich"].grant_send_messages(role)
-        self.queues["pages"].grant_send_messages(role)  # huge documents fan out in page ranges
+    @property
+    def arns(self) -> "StackArns":
+        return StackArns(self, findings=False)
 
-    def _grant_extract_pages(self) -> None:
-        """A range worker reads the upload and writes its pages; the fan-in reads them all back (work/),
-        writes the chapters and queues enrichment, exactly like the extract step."""
-        role, storage = self.extract_pages.role, self.storage
-        storage.grant_objects(role, "input", INCOMING_PREFIX, read=True, write=False)
-        storage.grant_objects(role, "output", WORK_PREFIX, read=True, write=True)
-        for key in ("documents", "idempotency"):
-            storage.grant_table_data(role, key)
-        self.queues["enrich"].grant_send_messages(role)
+    @property
+    def findings(self) -> "StackArns":
+        """The same resources as cdk-nag writes them in a finding (``<LogicalId.Arn>``)."""
+        return StackArns(self, findings=True)
 
-    def _grant_enrich(self, secret: secretsmanager.ISecret) -> None:
-        role, storage = self.enrich.role, self.storage
-        storage.grant_objects(role, "output", WORK_PREFIX, read=True, write=True)
-        for key in ("documents", "cache", "ratelimit", "idempotency"):
-            storage.grant_table_data(role, key)
-        self.queues["validate"].grant_send_messages(role)
-        secret.grant_read(role)
-        self._grant_bedrock(role)
 
-    def _grant_validate(self, secret: secretsmanager.ISecret) -> None:
-        role, storage = self.validate.role, self.storage
-        storage.grant_objects(role, "output", WORK_PREFIX, read=True, write=False)
-        storage.grant_objects(role, "output", RESULTS_PREFIX, read=False, write=True)
-        for key in ("documents", "idempotency"):
-            storage.grant_table_data(role, key)
-        secret.grant_read(role)
-        self._grant_bedrock(role)
+class StackArns:
+    """``enhancer.resources.ResourceArns`` for this stack: CDK tokens, or cdk-nag's names for them."""
 
-    def _grant_bedrock(self, role: iam.IRole) -> None:
-        """Converse needs ``bedrock:InvokeModel`` only; granted only when Bedrock is the provider."""
-        if self.config.llm_provider != "bedrock":
-            return
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=list(BEDROCK_MODEL_ARNS))
-        )
-        nag.acknowledge(
-            role,
-            "IAM5",
-            "The model id is chosen at run time (LLM_MODEL, a document profile's override or the provider "
-            "default), either a foundation model or an inference profile that routes to foundation models in "
-            "other regions; only InvokeModel is allowed, on foundation models and on this account's "
-            "inference profiles in this region.",
-            *BEDROCK_MODEL_FINDINGS,
-        )
+    def __init__(self, pipeline: PipelineConstruct, *, findings: bool) -> None:
+        self._pipeline = pipeline
+        self._findings = findings
+        self.partition = "<AWS::Partition>" if findings else Aws.PARTITION
+        self.region = "<AWS::Region>" if findings else Aws.REGION
+        self.account = "<AWS::AccountId>" if findings else Aws.ACCOUNT_ID
 
-    def api_statements(self) -> list[iam.PolicyStatement]:
-        """Health reads every queue's attributes (DLQs included) without being able to read a message."""
-        arns = [q.queue_arn for q in (*self.queues.values(), *self.dlqs.values())]
-        return [iam.PolicyStatement(actions=["sqs:GetQueueAttributes", "sqs:GetQueueUrl"], resources=arns)]
+    def _arn(self, resource: s3.Bucket | dynamodb.Table | sqs.Queue, arn: str) -> str:
+        return nag.arn_of(resource) if self._findings else arn
+
+    def bucket(self, key: str) -> str:
+        bucket = self._pipeline.storage.buckets[key]
+        return self._arn(bucket, bucket.bucket_arn)
+
+    def table(self, key: str) -> str:
+        table = self._pipeline.storage.tables[key]
+        return self._arn(table, table.table_arn)
+
+    def queue(self, key: str) -> str:
+        queue = self._pipeline.queues[key]
+        return self._arn(queue, queue.queue_arn)
+
+    def dead_letter_queue(self, key: str) -> str:
+        queue = self._pipeline.dlqs[key]
+        return self._arn(queue, queue.queue_arn)
+
+    def llm_secret(self) -> str:
+        secret = self._pipeline.llm_api_keys
+        return f"<{secret.node.id}>" if self._findings else secret.secret_arn

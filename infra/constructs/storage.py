@@ -2,12 +2,10 @@
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from enhancer.resources import TABLES, WORK_PREFIX, TableSpec, resource_name
-from infra import nag
 from infra.constants import ACCESS_LOG_EXPIRY_DAYS, NONCURRENT_VERSION_EXPIRY_DAYS, WORK_FILES_EXPIRY_DAYS
 
 
@@ -19,53 +17,11 @@ class StorageConstruct(Construct):
         self.input_bucket = self._data_bucket("Input", "input/")
         self.output_bucket = self._data_bucket("Output", "output/", expire_work_files=True)
         self.tables = {spec.key: self._table(spec) for spec in TABLES}
-        self._tables_with_gsi = {spec.key for spec in TABLES if spec.gsis}
 
     @property
     def buckets(self) -> dict[str, s3.Bucket]:
-        """Keyed like ``enhancer.resources.BUCKETS``."""
+        """Keyed like ``enhancer.resources.BUCKETS``. Who may touch what: ``enhancer.resources.GRANTS``."""
         return {"input": self.input_bucket, "output": self.output_bucket}
-
-    def grant_objects(
-        self, role: iam.IRole, bucket_key: str, prefix: str, *, read: bool, write: bool
-    ) -> None:
-        """Object access under one prefix, with exact actions.
-
-        Why not ``bucket.grant_read``: it adds ``s3:GetBucket*``, ``s3:List*`` and ``s3:Abort*`` on the whole
-        bucket, more than a step needs. ``ListBucket`` (limited to the prefix) makes a missing key a 404.
-        """
-        bucket = self.buckets[bucket_key]
-        objects = bucket.arn_for_objects(f"{prefix}*")
-        actions = (["s3:GetObject"] if read else []) + (["s3:PutObject"] if write else [])
-        role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=[objects]))
-        if read:
-            role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=["s3:ListBucket"],
-                    resources=[bucket.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
-                )
-            )
-        nag.acknowledge(
-            role,
-            "IAM5",
-            f"Object keys under {prefix} embed the document id, known only at run time; access is limited to "
-            f"that one prefix of the {bucket_key} bucket, the part of it this step owns.",
-            f"Resource::{nag.arn_of(bucket)}/{prefix}*",
-        )
-
-    def grant_table_data(self, role: iam.IRole, table_key: str) -> None:
-        """Item read/write on one table (and its indexes: listing by status queries the GSI)."""
-        table = self.tables[table_key]
-        table.grant_read_write_data(role)
-        if table_key in self._tables_with_gsi:
-            nag.acknowledge(
-                role,
-                "IAM5",
-                "The /index/* ARN covers only this table's own GSIs (status-index), which the status "
-                "listing queries; no other table is reachable.",
-                f"Resource::{nag.arn_of(table)}/index/*",
-            )
 
     def _access_log_bucket(self) -> s3.Bucket:
         bucket = s3.Bucket(
