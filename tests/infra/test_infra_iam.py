@@ -1,11 +1,12 @@
 """Least privilege: each function's own role, data actions scoped to resources, the secret for two roles."""
 
+import json
 from typing import Any
 
 import pytest
 from infra_synth import Synth
 
-from enhancer.resources import resource_name
+from enhancer.resources import BUCKETS, FUNCTIONS, QUEUES, TABLES, dlq_name, resource_name, role_statements
 
 pytestmark = pytest.mark.infra
 
@@ -80,15 +81,17 @@ def test_no_data_action_is_granted_on_every_resource(synth: Synth) -> None:
 def test_s3_access_is_limited_to_each_steps_prefixes(synth: Synth) -> None:
     input_id, output_id = _bucket_ids(synth)
     get, put = "s3:GetObject", "s3:PutObject"
+    work, results = _object_arn(synth, output_id, "work/"), _object_arn(synth, output_id, "results/")
     assert _allowed(synth, "extract", get) == [_object_arn(synth, input_id, "incoming/")]
-    assert _allowed(synth, "extract", put) == [_object_arn(synth, output_id, "work/")]
+    # Every step that can end a document FAILED writes its failed result, results/{document_id}.json.
+    assert sorted(map(str, _allowed(synth, "extract", put))) == sorted(map(str, [work, results]))
     # Page ranges read the upload; the fan-in reads every range's pages back from work/.
     assert sorted(map(str, _allowed(synth, "extract_pages", get))) == sorted(
         map(str, [_object_arn(synth, input_id, "incoming/"), _object_arn(synth, output_id, "work/")])
     )
-    assert _allowed(synth, "extract_pages", put) == [_object_arn(synth, output_id, "work/")]
-    assert _allowed(synth, "enrich", get) == [_object_arn(synth, output_id, "work/")]
-    assert _allowed(synth, "enrich", put) == [_object_arn(synth, output_id, "work/")]
+    assert sorted(map(str, _allowed(synth, "extract_pages", put))) == sorted(map(str, [work, results]))
+    assert _allowed(synth, "enrich", get) == [work]
+    assert sorted(map(str, _allowed(synth, "enrich", put))) == sorted(map(str, [work, results]))
     assert _allowed(synth, "validate", get) == [_object_arn(synth, output_id, "work/")]
     assert _allowed(synth, "validate", put) == [_object_arn(synth, output_id, "results/")]
     assert _allowed(synth, "api", put) == [_object_arn(synth, input_id, "incoming/")]
@@ -208,3 +211,94 @@ def test_bedrock_provider_lets_enrich_and_validate_invoke_models(bedrock_synth: 
 
 def test_other_providers_get_no_bedrock_permission(synth: Synth) -> None:
     assert _bedrock_actions(synth) == []
+
+
+# --- the roles are exactly the grants table the local emulation enforces ------------------------------------
+
+
+class _Named:
+    """``ResourceArns`` naming each resource symbolically, the way ``_symbol`` reads the template."""
+
+    partition, region, account = "<AWS::Partition>", "<AWS::Region>", "<AWS::AccountId>"
+
+    def bucket(self, key: str) -> str:
+        return f"bucket:{key}"
+
+    def table(self, key: str) -> str:
+        return f"table:{key}"
+
+    def queue(self, key: str) -> str:
+        return f"queue:{key}"
+
+    def dead_letter_queue(self, key: str) -> str:
+        return f"dlq:{key}"
+
+    def llm_secret(self) -> str:
+        return "secret"
+
+
+def _symbols(synth: Synth) -> dict[str, str]:
+    input_id, output_id = _bucket_ids(synth)
+    symbols = {input_id: "bucket:input", output_id: "bucket:output"}
+    assert {b.key for b in BUCKETS} == {"input", "output"}
+    for spec in TABLES:
+        symbols[synth.logical_id("AWS::DynamoDB::Table", TableName=resource_name(synth.stage, spec.key))] = (
+            f"table:{spec.key}"
+        )
+    for spec in QUEUES:
+        symbols[synth.logical_id("AWS::SQS::Queue", QueueName=resource_name(synth.stage, spec.key))] = (
+            f"queue:{spec.key}"
+        )
+        symbols[synth.logical_id("AWS::SQS::Queue", QueueName=dlq_name(synth.stage, spec.key))] = (
+            f"dlq:{spec.key}"
+        )
+    (secret_id,) = synth.of_type("AWS::SecretsManager::Secret")
+    symbols[secret_id] = "secret"
+    return symbols
+
+
+def _symbol(value: Any, symbols: dict[str, str]) -> str:
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return f"<{value['Ref']}>" if value["Ref"].startswith("AWS::") else symbols[value["Ref"]]
+    if "Fn::GetAtt" in value:
+        assert value["Fn::GetAtt"][1] == "Arn"
+        return symbols[value["Fn::GetAtt"][0]]
+    separator, parts = value["Fn::Join"]
+    return str(separator).join(_symbol(p, symbols) for p in parts)
+
+
+def _grants_in_template(synth: Synth, key: str) -> set[tuple[str, str, str]]:
+    symbols = _symbols(synth)
+    found = set()
+    for statement in _statements_by_role(synth)[_role_of(synth, key)]:
+        assert statement["Effect"] == "Allow"
+        actions = _actions(statement)
+        if all(a.startswith(("logs:", "xray:")) for a in actions):
+            continue  # the function's own log group and active tracing, added by the function construct
+        condition = json.dumps(statement.get("Condition"), sort_keys=True)
+        for action in actions:
+            for resource in _resources(statement):
+                found.add((action, _symbol(resource, symbols), condition))
+    return found
+
+
+def _grants_in_table(key: str, *, models: bool) -> set[tuple[str, str, str]]:
+    found = set()
+    for statement in role_statements(key, _Named(), models=models):
+        condition = {"StringLike": {"s3:prefix": [statement.s3_prefix]}} if statement.s3_prefix else None
+        for action in statement.actions:
+            for resource in statement.resources:
+                found.add((action, resource, json.dumps(condition, sort_keys=True)))
+    return found
+
+
+@pytest.mark.parametrize("key", [f.key for f in FUNCTIONS])
+def test_each_role_is_exactly_the_grants_table_the_local_emulation_enforces(synth: Synth, key: str) -> None:
+    assert _grants_in_template(synth, key) == _grants_in_table(key, models=False)
+
+
+@pytest.mark.parametrize("key", [f.key for f in FUNCTIONS])
+def test_with_bedrock_each_role_is_still_exactly_the_grants_table(bedrock_synth: Synth, key: str) -> None:
+    assert _grants_in_template(bedrock_synth, key) == _grants_in_table(key, models=True)

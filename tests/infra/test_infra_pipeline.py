@@ -11,6 +11,7 @@ from enhancer.resources import (
     TABLES,
     QueueSpec,
     dlq_name,
+    event_source_max_concurrency,
     function,
     resource_name,
 )
@@ -105,6 +106,35 @@ def test_enrich_concurrency_is_the_llm_budget_from_context(synth: Synth) -> None
         for key in ("extract", "enrich", "validate", "api")
     }
     assert reserved == {"extract": None, "enrich": synth.max_workers, "validate": None, "api": None}
+
+
+@pytest.mark.parametrize("spec", QUEUES, ids=lambda s: s.key)
+def test_event_sources_of_functions_with_reserved_concurrency_are_capped_by_it(
+    synth: Synth, spec: QueueSpec
+) -> None:
+    # Above the reserved concurrency Lambda throttles, and a throttled receive still counts towards
+    # maxReceiveCount: the event source must never invoke more than the function may run (and AWS takes >= 2).
+    queue_id = synth.logical_id("AWS::SQS::Queue", QueueName=resource_name(synth.stage, spec.key))
+    (mapping,) = [
+        m["Properties"]
+        for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    ]
+    reserved = synth.resources[_function_id(synth, spec.consumer)]["Properties"].get(
+        "ReservedConcurrentExecutions"
+    )
+    if reserved is None:
+        assert "ScalingConfig" not in mapping
+    else:
+        maximum = mapping["ScalingConfig"]["MaximumConcurrency"]
+        assert 2 <= maximum <= reserved
+        assert maximum == synth.max_workers
+
+
+def test_a_reserved_concurrency_below_what_an_event_source_accepts_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_workers >= 2"):
+        event_source_max_concurrency("enrich", 1)
+    assert event_source_max_concurrency("extract", 1) is None
 
 
 @pytest.mark.parametrize("key", [f.key for f in FUNCTIONS])
