@@ -5,6 +5,7 @@ but something needs a person: messages in a dead-letter queue, a recent error ra
 critical 10 %, or a paid provider configured without a key; else ``healthy``.
 """
 
+import contextvars
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -150,7 +151,9 @@ def detailed_health(services: ApiServices) -> DetailedHealth:
     probes.append(("llm", "provider", lambda: _provider(services)))
     probes.append(("documents", "error_rate", lambda: _error_rate(services)))
     with ThreadPoolExecutor(max_workers=len(probes)) as pool:
-        checks = list(pool.map(lambda p: _timed(*p), probes))
+        # Each probe in a copy of this context: whatever the caller set (the local runtime's IAM identity)
+        # holds in the pool's threads too.
+        checks = list(pool.map(lambda p: contextvars.copy_context().run(_timed, *p), probes))
     if any(c.status == "unavailable" for c in checks):
         overall = "unhealthy"
     elif any(c.status == "degraded" for c in checks):

@@ -1,6 +1,9 @@
-"""Load the real Lambda handlers (``functions/<dir>/handler.py``) and call them like Lambda does."""
+"""Load the real Lambda handlers (``functions/<dir>/handler.py``) and call them like Lambda does: with a
+context whose remaining time counts down to the invocation's deadline, and with the function's IAM role
+enforced on every AWS call (``enhancer.local.iam``)."""
 
 import importlib.util
+import time
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -8,6 +11,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from enhancer.local import iam
+from enhancer.local.limits import LocalLimits
 from enhancer.resources import function
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[4] / "functions"
@@ -30,8 +35,13 @@ class LocalContext:
 
     function_name: str
     memory_limit_in_mb: int = 512
-    timeout_s: int = 60
+    timeout_s: float = 60
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    deadline: float = field(default=0.0, repr=False)  # time.monotonic() at which the invocation times out
+
+    def __post_init__(self) -> None:
+        if not self.deadline:
+            self.deadline = time.monotonic() + self.timeout_s
 
     @property
     def invoked_function_arn(self) -> str:
@@ -50,18 +60,26 @@ class LocalContext:
         return "local"
 
     def get_remaining_time_in_millis(self) -> int:
-        return self.timeout_s * 1000
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
 def invoke(function_key: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Run ``function_key``'s handler on ``event`` in this thread, as the invocation the runtime started
+    here (``iam.current()``: its role, its deadline), or else as a new one with the deployed timeout."""
+    invocation = iam.current()
+    if invocation is None or invocation.function_key != function_key:
+        invocation = iam.Invocation.of(function_key, timeout_s=LocalLimits().timeout_s(function_key))
     spec = function(function_key)
     context = LocalContext(
-        function_name=f"doc-enhancer-local-{function_key}",
+        function_name=f"{iam.ROLE_PREFIX}{function_key}",
         memory_limit_in_mb=spec.memory_mb,
-        timeout_s=spec.timeout_s,
+        timeout_s=invocation.timeout_s,
+        deadline=invocation.deadline,
     )
+    iam.install()
     try:
-        response: dict[str, Any] = load_handler_module(function_key).lambda_handler(event, context)
+        with iam.acting_as(invocation):
+            response: dict[str, Any] = load_handler_module(function_key).lambda_handler(event, context)
     finally:
         _drop_unpublished_metrics()
     return response

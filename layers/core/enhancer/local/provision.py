@@ -2,8 +2,9 @@
 LocalStack, a moto server), and return the environment the handlers read.
 
 Everything comes from the declarative description the CDK stack also reads: names, DLQs and their
-``maxReceiveCount``, batch sizes, table keys, GSIs and TTL. Only the queues' visibility timeout may be
-overridden, so local retries take seconds instead of the production minutes.
+``maxReceiveCount``, batch sizes, table keys, GSIs and TTL. Visibility timeouts are the deployed ones (6 x
+the consumer's timeout), scaled with the function timeouts when a test shrinks those (``LocalLimits``);
+an explicit ``visibility_timeout_s`` for every queue is for tests of SQS behaviour itself.
 """
 
 import json
@@ -12,6 +13,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from enhancer.local.limits import LocalLimits
 from enhancer.resources import BUCKETS, INCOMING_PREFIX, QUEUES, TABLES, dlq_name, resource_name
 
 ENV_STAGE = "STAGE"
@@ -22,9 +24,12 @@ def bucket_name(stage: str, key: str) -> str:
     return resource_name(stage, key)
 
 
-def provision(stage: str, *, visibility_timeout_s: int | None = None) -> dict[str, str]:
-    """Idempotent: existing resources are kept. Returns env var name → value (bucket names, queue URLs,
-    table names) for the handlers."""
+def provision(
+    stage: str, *, visibility_timeout_s: int | None = None, limits: LocalLimits | None = None
+) -> dict[str, str]:
+    """Idempotent: existing resources are kept (their visibility timeout is set again). Returns env var
+    name → value (bucket names, queue URLs, table names) for the handlers."""
+    limits = limits or LocalLimits()
     s3: Any = boto3.client("s3")
     sqs: Any = boto3.client("sqs")
     ddb: Any = boto3.client("dynamodb")
@@ -42,7 +47,7 @@ def provision(stage: str, *, visibility_timeout_s: int | None = None) -> dict[st
         dlq_url = sqs.create_queue(QueueName=dlq_name(stage, spec.key))["QueueUrl"]
         dlq_arn = _queue_arn(sqs, dlq_url)
         attributes = {
-            "VisibilityTimeout": str(visibility_timeout_s or spec.visibility_timeout_s),
+            "VisibilityTimeout": str(visibility_timeout_s or limits.visibility_timeout_s(spec)),
             "RedrivePolicy": json.dumps(
                 {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count}
             ),

@@ -1,14 +1,30 @@
 """The local event source mappings: one poller per queue feeding the real handlers, as Lambda would.
 
 Each poller receives up to the queue's batch size, builds a real-shaped SQS event (attributes such as
-``ApproximateReceiveCount`` included), invokes the handler, deletes only the messages the handler did not
-report in ``batchItemFailures``, and leaves the failed ones to reappear — after ``retry_delay_s`` instead of
-the full visibility timeout, so local retries take a second. SQS itself moves a message to its DLQ after
-``maxReceiveCount`` receives; a watcher marks the document FAILED when that happens, so no run hangs.
-The enrich poller runs up to ``workers`` batches at once (the function's concurrency).
+``ApproximateReceiveCount`` included) and invokes the handler as its function: with the function's IAM role
+(``enhancer.local.iam``), a context counting down from its timeout, and at most as many invocations at once
+as the function's reserved concurrency allows (one at a time for functions without). It deletes only the
+messages the handler did not report in ``batchItemFailures``.
+
+What AWS does, and so this does too:
+- An invocation that runs past its timeout is abandoned: its response is ignored, its messages are left
+  alone and come back when the queue's visibility timeout (6 x the function timeout) runs out, and its
+  concurrency slot is free again. Its thread may keep running (Python cannot kill it; that is what a frozen
+  sandbox looks like to SQS), but its next AWS call raises ``InvocationAbandoned``, so nothing it does after
+  its deadline reaches AWS.
+- A failed record comes back no sooner than the deadline of the invocation that failed it (plus a second):
+  everything that can block its retry on AWS — that invocation still running, or the in-progress
+  idempotency record it leaves when its cleanup fails, which Powertools expires at the deadline — is over
+  by then, so the retry sees what an AWS retry would see after the full visibility timeout, only sooner.
+  ``retry_delay_s`` is a floor on top of that.
+
+SQS itself moves a message to its DLQ after ``maxReceiveCount`` receives; a watcher marks the document
+FAILED when that happens, so no run hangs.
 """
 
+import math
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,7 +32,9 @@ from typing import Any
 
 import boto3
 
+from enhancer.local import iam
 from enhancer.local.functions import invoke, sqs_event
+from enhancer.local.limits import LocalLimits
 from enhancer.models import DocumentStatus, ErrorCode
 from enhancer.observability import logger
 from enhancer.pipeline.context import Pipeline
@@ -26,6 +44,7 @@ from enhancer.resources import QUEUES, QueueSpec
 from enhancer.storage import QueueClient
 
 DLQ_HIDE_S = 12 * 3600  # a dead letter we have handled stays in its DLQ, out of the watcher's sight
+RETRY_MARGIN_S = 1  # past the deadline, so an in-progress idempotency record has expired
 
 
 @dataclass
@@ -33,9 +52,13 @@ class PollerStats:
     invocations: int = 0
     failed_records: int = 0
     crashes: int = 0
+    timeouts: int = 0
+    max_concurrent: int = 0
 
 
 class QueuePoller:
+    """``workers``: the most invocations at once (the function's concurrency on Lambda)."""
+
     def __init__(
         self,
         spec: QueueSpec,
@@ -45,11 +68,13 @@ class QueuePoller:
         workers: int = 1,
         retry_delay_s: int = 1,
         invoker: Callable[[str, dict[str, Any]], dict[str, Any]] = invoke,
+        limits: LocalLimits | None = None,
     ) -> None:
         self.spec = spec
         self.url = queue_url
         self.workers = max(1, workers)
         self.retry_delay_s = retry_delay_s
+        self.limits = limits or LocalLimits()
         self.stats = PollerStats()
         self._stop = stop
         self._invoke = invoker
@@ -61,6 +86,8 @@ class QueuePoller:
             ]
         )
         self._slots = threading.Semaphore(self.workers)
+        self._running = 0
+        self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix=f"{spec.key}-worker")
         self._thread = threading.Thread(target=self._poll, name=f"{spec.key}-poller", daemon=True)
 
@@ -88,34 +115,80 @@ class QueuePoller:
             self._pool.submit(self._run_batch, messages)
 
     def _run_batch(self, messages: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._running += 1
+            self.stats.max_concurrent = max(self.stats.max_concurrent, self._running)
         try:
             self.stats.invocations += 1
+            invocation = iam.Invocation.of(
+                self.spec.consumer, timeout_s=self.limits.timeout_s(self.spec.consumer)
+            )
+            finished, response = self._invoke_until_deadline(invocation, sqs_event(messages, self._arn))
+            if not finished:
+                self.stats.timeouts += 1
+                logger.error(
+                    "invocation timed out; its messages come back after the visibility timeout",
+                    extra={"queue": self.spec.key, "timeout_s": invocation.timeout_s},
+                )
+                return
             failed_ids = {m["MessageId"] for m in messages}
-            try:
-                response = self._invoke(self.spec.consumer, sqs_event(messages, self._arn))
-                failed_ids = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
-            except Exception:  # a crashed invocation fails the whole batch, as on Lambda
+            if response is None:  # a crashed invocation fails the whole batch, as on Lambda
                 self.stats.crashes += 1
-                logger.exception("handler crashed; the batch will be retried", extra={"queue": self.spec.key})
+            else:
+                failed_ids = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
             self.stats.failed_records += len(failed_ids)
             done = [m["ReceiptHandle"] for m in messages if m["MessageId"] not in failed_ids]
             if done:
                 self._queues.delete(self.url, done)
+            delay = max(
+                self.retry_delay_s, math.ceil(invocation.deadline - time.monotonic()) + RETRY_MARGIN_S
+            )
             for message in messages:
                 if message["MessageId"] in failed_ids:
-                    self._retry_soon(message["ReceiptHandle"])
+                    self._retry_after(message["ReceiptHandle"], delay)
         except Exception:
             logger.exception("poller batch bookkeeping failed", extra={"queue": self.spec.key})
         finally:
+            with self._lock:
+                self._running -= 1
             self._slots.release()
 
-    def _retry_soon(self, receipt_handle: str) -> None:
+    def _invoke_until_deadline(
+        self, invocation: iam.Invocation, event: dict[str, Any]
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """(finished in time, the response or None if it raised), running the invocation in its own thread
+        so that one past its deadline can be left behind."""
+        outcome: dict[str, Any] = {}
+        finished = threading.Event()
+
+        def run() -> None:
+            try:
+                with iam.acting_as(invocation):
+                    outcome["response"] = self._invoke(self.spec.consumer, event)
+            except iam.InvocationAbandoned:
+                pass
+            except Exception:
+                if not invocation.abandoned.is_set():
+                    logger.exception(
+                        "handler crashed; the batch will be retried", extra={"queue": self.spec.key}
+                    )
+            finally:
+                finished.set()
+
+        thread = threading.Thread(target=run, name=f"{self.spec.consumer}-invocation", daemon=True)
+        thread.start()
+        if not finished.wait(max(0.0, invocation.deadline - time.monotonic())):
+            invocation.abandoned.set()
+            return False, None
+        return True, outcome.get("response")
+
+    def _retry_after(self, receipt_handle: str, delay_s: int) -> None:
         try:
             self._sqs.change_message_visibility(
-                QueueUrl=self.url, ReceiptHandle=receipt_handle, VisibilityTimeout=self.retry_delay_s
+                QueueUrl=self.url, ReceiptHandle=receipt_handle, VisibilityTimeout=delay_s
             )
         except Exception:  # the message reappears after the full visibility timeout instead
-            logger.warning("could not shorten the retry delay", extra={"queue": self.spec.key})
+            logger.warning("could not set the retry delay", extra={"queue": self.spec.key})
 
 
 class DeadLetterWatcher:
@@ -178,15 +251,21 @@ class LocalEventSources:
         enrich_workers: int,
         retry_delay_s: int = 1,
         watch_dead_letters: bool = True,
+        limits: LocalLimits | None = None,
     ) -> None:
+        """``enrich_workers``: MAX_WORKERS, the LLM budget (enrich's reserved concurrency on AWS).
+        ``limits``: the function timeouts, deployed values unless a test shrinks them; the queues must have
+        been provisioned with the same limits."""
         self.stop_event = threading.Event()
+        self.limits = limits or LocalLimits()
         self.pollers = [
             QueuePoller(
                 spec,
                 queue_urls[spec.key],
                 stop=self.stop_event,
-                workers=enrich_workers if spec.key == "enrich" else 1,
+                workers=LocalLimits.concurrency(spec, enrich_workers),
                 retry_delay_s=retry_delay_s,
+                limits=self.limits,
             )
             for spec in QUEUES
         ]

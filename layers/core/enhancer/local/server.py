@@ -140,6 +140,7 @@ class ServeOptions:
     workers: int | None = None
     stage: str = "local"
     retry_delay_s: int = 1
+    time_scale: float = 1.0  # as in RunOptions
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -153,11 +154,11 @@ class ServingStack:
 @contextmanager
 def serve_stack(options: ServeOptions) -> Iterator[ServingStack]:
     """Everything ``doc-enhancer serve`` keeps up, torn down in reverse order on exit."""
+    from enhancer.local.limits import LocalLimits
     from enhancer.local.provision import dead_letter_queue_urls, provision
     from enhancer.local.runtime import LocalEventSources
     from enhancer.local.session import (
         FAKE_CREDENTIALS,
-        LOCAL_VISIBILITY_TIMEOUT_S,
         _clear_caches,
         _endpoint,
         _environment,
@@ -180,7 +181,8 @@ def serve_stack(options: ServeOptions) -> Iterator[ServingStack]:
         if options.workers:
             env["MAX_WORKERS"] = str(options.workers)
         stack.enter_context(_environment(env))
-        resource_env = provision(options.stage, visibility_timeout_s=LOCAL_VISIBILITY_TIMEOUT_S)
+        limits = LocalLimits(time_scale=options.time_scale)
+        resource_env = provision(options.stage, limits=limits)
         stack.enter_context(_environment(resource_env))
         _clear_caches()
         settings = get_settings()
@@ -192,6 +194,7 @@ def serve_stack(options: ServeOptions) -> Iterator[ServingStack]:
             enrich_workers=settings.llm.max_workers,
             retry_delay_s=options.retry_delay_s,
             watch_dead_letters=False,
+            limits=limits,
         ).start()
         stack.callback(sources.stop)
         server = LocalApiServer(options.host, options.port).start()

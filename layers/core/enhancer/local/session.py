@@ -31,7 +31,6 @@ from enhancer.settings import get_settings
 from enhancer.storage import clear_clients
 
 LOCAL_STAGE = "local"
-LOCAL_VISIBILITY_TIMEOUT_S = 120
 DEFAULT_STALL_TIMEOUT_S = 900.0
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -70,6 +69,7 @@ class RunOptions:
     config_dir: Path | None = None
     stage: str = LOCAL_STAGE
     retry_delay_s: int = 1
+    time_scale: float = 1.0  # function and visibility timeouts x this (tests shrink them); 1: as deployed
     stall_timeout_s: float = DEFAULT_STALL_TIMEOUT_S
     poll_interval_s: float = 0.25
     log_level: str | None = None
@@ -188,10 +188,12 @@ def run_local(
 def _run(
     pdfs: list[Path], options: RunOptions, on_progress: ProgressCallback | None
 ) -> list[DocumentSummary]:
+    from enhancer.local.limits import LocalLimits
     from enhancer.local.provision import dead_letter_queue_urls, provision
     from enhancer.local.runtime import LocalEventSources
 
-    resource_env = provision(options.stage, visibility_timeout_s=LOCAL_VISIBILITY_TIMEOUT_S)
+    limits = LocalLimits(time_scale=options.time_scale)
+    resource_env = provision(options.stage, limits=limits)
     os.environ.update(resource_env)
     _clear_caches()
     settings = get_settings()
@@ -204,6 +206,7 @@ def _run(
         dead_letter_queue_urls(options.stage),
         enrich_workers=settings.llm.max_workers,
         retry_delay_s=options.retry_delay_s,
+        limits=limits,
     ).start()
     try:
         summaries = _upload(pdfs, settings.storage.input_bucket, options.profile)

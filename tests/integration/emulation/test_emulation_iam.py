@@ -1,0 +1,148 @@
+"""IAM enforced locally: a handler's AWS calls are checked against its function's CDK role statements."""
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from enhancer import resources
+from enhancer.local import iam
+from enhancer.local.provision import provision
+from enhancer.local.session import RunOptions, run_local
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def stack(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    env = provision("iam")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    iam.install()
+    return env
+
+
+def _as(function_key: str) -> iam.Invocation:
+    return iam.Invocation.of(function_key, timeout_s=60)
+
+
+def _code(exc: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(exc.value.response["Error"]["Code"])
+
+
+def test_prefix_scoped_object_grants_are_enforced(stack: dict[str, str]) -> None:
+    s3: Any = boto3.client("s3")
+    output, input_ = stack["OUTPUT_BUCKET"], stack["INPUT_BUCKET"]
+    s3.put_object(Bucket=input_, Key="incoming/a.pdf", Body=b"%PDF")  # the operator's call: not checked
+    with iam.acting_as(_as("extract")):
+        assert s3.get_object(Bucket=input_, Key="incoming/a.pdf")["Body"].read() == b"%PDF"
+        s3.put_object(Bucket=output, Key="work/d/chapters/0.json", Body=b"{}")
+        s3.put_object(Bucket=output, Key="results/d.json", Body=b"{}")  # the failed result
+        with pytest.raises(ClientError) as denied:
+            s3.put_object(Bucket=input_, Key="incoming/b.pdf", Body=b"x")
+        assert _code(denied) == "AccessDenied"
+        with pytest.raises(ClientError) as denied:
+            s3.get_object(Bucket=output, Key="results/d.json")
+        assert _code(denied) == "AccessDenied"
+        with pytest.raises(ClientError):
+            s3.delete_object(Bucket=output, Key="work/d/chapters/0.json")
+    with iam.acting_as(_as("validate")):
+        # ListBucket carries an s3:prefix condition: work/ is listable, the bucket root is not
+        s3.list_objects_v2(Bucket=output, Prefix="work/d/")
+        with pytest.raises(ClientError) as denied:
+            s3.list_objects_v2(Bucket=output)
+        assert _code(denied) == "AccessDenied"
+
+
+def test_tables_indexes_queues_and_secrets_are_enforced(stack: dict[str, str]) -> None:
+    ddb: Any = boto3.client("dynamodb")
+    sqs: Any = boto3.client("sqs")
+    with iam.acting_as(_as("api")):
+        ddb.query(
+            TableName=stack["DOCUMENTS_TABLE"],
+            IndexName="status-index",
+            KeyConditionExpression="#s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": {"S": "COMPLETED"}},
+        )
+        with pytest.raises(ClientError) as denied:
+            ddb.get_item(TableName=stack["CACHE_TABLE"], Key={"cache_key": {"S": "k"}})
+        assert _code(denied) == "AccessDeniedException"
+        sqs.get_queue_attributes(QueueUrl=stack["ENRICH_QUEUE_URL"], AttributeNames=["All"])  # health
+        with pytest.raises(ClientError) as denied:
+            sqs.receive_message(QueueUrl=stack["ENRICH_QUEUE_URL"])
+        assert _code(denied) == "AccessDenied"
+    with iam.acting_as(_as("extract")):
+        sqs.send_message(QueueUrl=stack["ENRICH_QUEUE_URL"], MessageBody="{}")
+        with pytest.raises(ClientError):
+            sqs.send_message(QueueUrl=stack["VALIDATE_QUEUE_URL"], MessageBody="{}")
+        with pytest.raises(ClientError) as denied:
+            boto3.client("secretsmanager").get_secret_value(SecretId="doc-enhancer/iam/llm-api-keys")
+        assert _code(denied) == "AccessDeniedException"
+    # The operator (no invocation in this thread) is not restricted.
+    assert sqs.receive_message(QueueUrl=stack["ENRICH_QUEUE_URL"]).get("Messages")
+
+
+def test_clients_of_new_sessions_are_checked_too(stack: dict[str, str]) -> None:
+    # Powertools (idempotency, parameters) and the api build clients from their own boto3 sessions.
+    s3: Any = boto3.session.Session().client("s3")
+    with iam.acting_as(_as("enrich")), pytest.raises(ClientError) as denied:
+        s3.put_object(Bucket=stack["INPUT_BUCKET"], Key="incoming/x.pdf", Body=b"x")
+    assert _code(denied) == "AccessDenied"
+
+
+def test_every_denial_is_recorded_with_its_action_and_resource(stack: dict[str, str]) -> None:
+    invocation = _as("validate")
+    with iam.acting_as(invocation), pytest.raises(ClientError):
+        boto3.client("sqs").send_message(QueueUrl=stack["ENRICH_QUEUE_URL"], MessageBody="{}")
+    (need,) = invocation.denied
+    assert need.action == "sqs:SendMessage"
+    assert need.resource.endswith(":doc-enhancer-iam-enrich")
+
+
+def test_a_missing_grant_is_access_denied_and_the_document_never_ends(
+    aws_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given extract's role without the grant to write the failed result (what the stack had before)
+    extract = resources.grants("extract")
+    without = extract.model_copy(
+        update={"objects": tuple(o for o in extract.objects if o.prefix != resources.RESULTS_PREFIX)}
+    )
+    monkeypatch.setattr(resources, "GRANTS", tuple(without if g is extract else g for g in resources.GRANTS))
+    iam._role_of.cache_clear()
+    (tmp_path / "notes.pdf").write_bytes(b"just text, not a PDF")
+    denied: list[iam.Need] = []
+    original = iam.Invocation.of
+
+    def recording(function_key: str, *, timeout_s: float) -> iam.Invocation:
+        invocation = original(function_key, timeout_s=timeout_s)
+        invocation.denied = denied
+        return invocation
+
+    monkeypatch.setattr(iam.Invocation, "of", staticmethod(recording))
+
+    # When a bad input goes through the pipeline (a short stall limit: the run cannot finish)
+    started = time.monotonic()
+    with pytest.raises(Exception, match="no progress"):
+        run_local(
+            [tmp_path / "notes.pdf"],
+            RunOptions(out_dir=tmp_path / "out", endpoint_url=aws_endpoint, stage="denied", stall_timeout_s=3),
+        )
+
+    # Then writing its failed result was denied, as on AWS, and the document was left non-terminal
+    assert any(n.action == "s3:PutObject" and "/results/" in n.resource for n in denied), denied
+    assert time.monotonic() - started < 120
+    iam._role_of.cache_clear()
+
+
+def test_with_the_grant_the_same_input_ends_failed_with_its_code(aws_endpoint: str, tmp_path: Path) -> None:
+    (tmp_path / "notes.pdf").write_bytes(b"just text, not a PDF")
+    (summary,) = run_local(
+        [tmp_path / "notes.pdf"], RunOptions(out_dir=tmp_path / "out", endpoint_url=aws_endpoint, stage="granted")
+    )
+    assert (summary.status, summary.error_code) == ("FAILED", "NOT_A_PDF")
+    assert json.loads((tmp_path / "out" / "notes.json").read_text())["error_code"] == "NOT_A_PDF"
