@@ -130,7 +130,9 @@ def test_a_missing_grant_is_access_denied_and_the_document_never_ends(
     with pytest.raises(Exception, match="no progress"):
         run_local(
             [tmp_path / "notes.pdf"],
-            RunOptions(out_dir=tmp_path / "out", endpoint_url=aws_endpoint, stage="denied", stall_timeout_s=3),
+            RunOptions(
+                out_dir=tmp_path / "out", endpoint_url=aws_endpoint, stage="denied", stall_timeout_s=3
+            ),
         )
 
     # Then writing its failed result was denied, as on AWS, and the document was left non-terminal
@@ -142,7 +144,8 @@ def test_a_missing_grant_is_access_denied_and_the_document_never_ends(
 def test_with_the_grant_the_same_input_ends_failed_with_its_code(aws_endpoint: str, tmp_path: Path) -> None:
     (tmp_path / "notes.pdf").write_bytes(b"just text, not a PDF")
     (summary,) = run_local(
-        [tmp_path / "notes.pdf"], RunOptions(out_dir=tmp_path / "out", endpoint_url=aws_endpoint, stage="granted")
+        [tmp_path / "notes.pdf"],
+        RunOptions(out_dir=tmp_path / "out", endpoint_url=aws_endpoint, stage="granted"),
     )
     assert (summary.status, summary.error_code) == ("FAILED", "NOT_A_PDF")
     assert json.loads((tmp_path / "out" / "notes.json").read_text())["error_code"] == "NOT_A_PDF"

@@ -1,6 +1,7 @@
 """The real chain over HTTP: moto's server, S3 notifications, the pollers, the handlers, the DLQs."""
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,11 @@ import pytest
 
 from enhancer.local.session import RunOptions, run_local
 from enhancer.pipeline import enrich as enrich_step
+from enhancer.resources import function
 
 pytestmark = pytest.mark.integration
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
+TIME_SCALE = 0.1
 
 
 @pytest.fixture
@@ -28,7 +31,9 @@ def pdfs(tmp_path: Path) -> Path:
 
 
 def _run(folder: Path, out: Path, endpoint: str, **kwargs: Any) -> dict[str, Any]:
-    summaries = run_local([folder], RunOptions(out_dir=out, endpoint_url=endpoint, stage=out.name, **kwargs))
+    # A tenth of the deployed timeouts: a failed record comes back after its invocation's deadline.
+    options = RunOptions(out_dir=out, endpoint_url=endpoint, stage=out.name, time_scale=TIME_SCALE, **kwargs)
+    summaries = run_local([folder], options)
     return {Path(s.file).name: s for s in summaries}
 
 
@@ -83,13 +88,16 @@ def test_a_poison_message_lands_in_the_dlq_and_the_document_is_marked_failed(
     summary = by_name["kubernetes-field-guide.pdf"]
     assert (summary.status, summary.error_code) == ("FAILED", "INTERNAL")
     assert len(attempts) == 3  # maxReceiveCount, then the DLQ
-    # The run ends once the document is FAILED; SQS moves the message to the DLQ on its next receive.
+    # The run ends once the document is FAILED; SQS moves the message to the DLQ on its next receive, once
+    # its retry delay (the failed invocation's deadline: validate's 60 s x TIME_SCALE) has passed.
     sqs = boto3.client("sqs", endpoint_url=aws_endpoint)
     queue_url = sqs.get_queue_url(QueueName="doc-enhancer-out-validate")["QueueUrl"]
+    receives = math.ceil(function("validate").timeout_s * TIME_SCALE / 2) + 2
     redelivered = [
-        sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=2).get("Messages", []) for _ in range(2)
+        sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=2).get("Messages", [])
+        for _ in range(receives)
     ]
-    assert redelivered == [[], []]
+    assert redelivered == [[]] * receives
     dlq_url = sqs.get_queue_url(QueueName="doc-enhancer-out-validate-dlq")["QueueUrl"]
     attrs = sqs.get_queue_attributes(
         QueueUrl=dlq_url,

@@ -64,11 +64,11 @@ class LocalContext:
 
 
 def invoke(function_key: str, event: dict[str, Any]) -> dict[str, Any]:
-    """Run ``function_key``'s handler on ``event`` in this thread, as the invocation the runtime started
-    here (``iam.current()``: its role, its deadline), or else as a new one with the deployed timeout."""
-    invocation = iam.current()
-    if invocation is None or invocation.function_key != function_key:
-        invocation = iam.Invocation.of(function_key, timeout_s=LocalLimits().timeout_s(function_key))
+    """Run ``function_key``'s handler on ``event`` in this thread, as the invocation the runtime announced
+    here (``iam.starting``: its role, its deadline), or else as a new one with the deployed timeout."""
+    invocation = iam.pending(function_key) or iam.Invocation.of(
+        function_key, timeout_s=LocalLimits().timeout_s(function_key)
+    )
     spec = function(function_key)
     context = LocalContext(
         function_name=f"{iam.ROLE_PREFIX}{function_key}",

@@ -89,6 +89,7 @@ class Invocation:
 
 
 _current: contextvars.ContextVar[Invocation | None] = contextvars.ContextVar("local_invocation", default=None)
+_pending: contextvars.ContextVar[Invocation | None] = contextvars.ContextVar("local_pending", default=None)
 
 
 def enforcing() -> bool:
@@ -108,6 +109,24 @@ def acting_as(invocation: Invocation) -> Iterator[Invocation]:
 
 def current() -> Invocation | None:
     return _current.get()
+
+
+@contextmanager
+def starting(invocation: Invocation) -> Iterator[Invocation]:
+    """The runtime's side of an invocation: the next ``local.functions.invoke`` of the same function in
+    this thread runs as ``invocation`` (its deadline, its role). What runs around that call in the block —
+    the test harness's wrappers standing in for the Lambda service — stays the operator's."""
+    token = _pending.set(invocation)
+    try:
+        yield invocation
+    finally:
+        _pending.reset(token)
+
+
+def pending(function_key: str) -> Invocation | None:
+    """The invocation ``starting`` announced for ``function_key`` in this thread, if any."""
+    invocation = _pending.get()
+    return invocation if invocation is not None and invocation.function_key == function_key else None
 
 
 # --- the role, with the emulation's ARNs --------------------------------------------------------------------

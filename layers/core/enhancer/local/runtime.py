@@ -163,7 +163,7 @@ class QueuePoller:
 
         def run() -> None:
             try:
-                with iam.acting_as(invocation):
+                with iam.starting(invocation):
                     outcome["response"] = self._invoke(self.spec.consumer, event)
             except iam.InvocationAbandoned:
                 pass
