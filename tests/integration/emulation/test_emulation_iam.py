@@ -1,6 +1,8 @@
 """IAM enforced locally: a handler's AWS calls are checked against its function's CDK role statements."""
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -149,3 +151,29 @@ def test_with_the_grant_the_same_input_ends_failed_with_its_code(aws_endpoint: s
     )
     assert (summary.status, summary.error_code) == ("FAILED", "NOT_A_PDF")
     assert json.loads((tmp_path / "out" / "notes.json").read_text())["error_code"] == "NOT_A_PDF"
+
+
+def test_a_fresh_doc_enhancer_run_enforces_the_roles(aws_endpoint: str, tmp_path: Path) -> None:
+    # In a new process, as a user runs it: nothing imported or installed beforehand by other tests.
+    (tmp_path / "notes.pdf").write_bytes(b"just text, not a PDF")
+    script = f"""
+import sys
+from pathlib import Path
+from enhancer import resources
+from enhancer.local.session import RunError, RunOptions, run_local
+extract = resources.grants("extract")
+without = extract.model_copy(update={{"objects": extract.objects[:-1]}})
+assert extract.objects[-1].prefix == resources.RESULTS_PREFIX
+resources.GRANTS = tuple(without if g is extract else g for g in resources.GRANTS)
+try:
+    options = RunOptions(out_dir=Path({str(tmp_path / "out")!r}), endpoint_url={aws_endpoint!r},
+                         stage="fresh", stall_timeout_s=3, log_level="WARNING")
+    (s,) = run_local([Path({str(tmp_path / "notes.pdf")!r})], options)
+    print("ENDED", s.status, s.error_code)
+except RunError as exc:
+    print("STALLED", exc)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ENDED FAILED NOT_A_PDF" not in done.stdout, done.stdout
+    assert "s3:PutObject on resource: arn:aws:s3:::doc-enhancer-fresh-output/results/" in done.stderr

@@ -16,6 +16,8 @@ from enhancer.local.limits import LocalLimits
 from enhancer.resources import function
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[4] / "functions"
+# Before any client a handler will use exists: clients copy their session's event hooks when they are made.
+iam.install()
 
 
 @lru_cache(maxsize=8)
