@@ -177,3 +177,39 @@ except RunError as exc:
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ENDED FAILED NOT_A_PDF" not in done.stdout, done.stdout
     assert "s3:PutObject on resource: arn:aws:s3:::doc-enhancer-fresh-output/results/" in done.stderr
+
+
+def test_compound_calls_need_every_permission_they_touch() -> None:
+    region, account = "us-east-1", "123456789012"
+    transact = iam.needs(
+        "dynamodb",
+        "TransactWriteItems",
+        {"TransactItems": [{"Update": {"TableName": "docs"}}, {"ConditionCheck": {"TableName": "idem"}}]},
+        region,
+        account,
+    )
+    assert [(n.action, n.resource.rsplit("/", 1)[-1]) for n in transact] == [
+        ("dynamodb:UpdateItem", "docs"),
+        ("dynamodb:ConditionCheckItem", "idem"),
+    ]
+    (batch,) = iam.needs("sqs", "SendMessageBatch", {"QueueUrl": "http://h/1/q", "Entries": []}, region, "1")
+    assert (batch.action, batch.resource) == ("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q")
+    (head,) = iam.needs("s3", "HeadObject", {"Bucket": "b", "Key": "work/x"}, region, account)
+    assert (head.action, head.resource) == ("s3:GetObject", "arn:aws:s3:::b/work/x")
+    (model,) = iam.needs("bedrock-runtime", "Converse", {"modelId": "us.anthropic.claude"}, region, account)
+    assert model.resource == f"arn:aws:bedrock:{region}:{account}:inference-profile/us.anthropic.claude"
+
+
+def test_iam_wildcards_and_conditions_match_like_aws() -> None:
+    statements = [
+        resources.Statement(actions=("s3:GetObject",), resources=("arn:aws:s3:::b/work/*",)),
+        resources.Statement(actions=("s3:ListBucket",), resources=("arn:aws:s3:::b",), s3_prefix="work/*"),
+    ]
+    assert iam.allows(
+        statements, iam.Need("S3:getobject", "arn:aws:s3:::b/work/d/0.json")
+    )  # actions: any case
+    assert not iam.allows(statements, iam.Need("s3:GetObject", "arn:aws:s3:::b/results/d.json"))
+    assert not iam.allows(statements, iam.Need("s3:GetObject", "arn:aws:s3:::bb/work/d.json"))
+    assert iam.allows(statements, iam.Need("s3:ListBucket", "arn:aws:s3:::b", s3_prefix="work/d/"))
+    assert not iam.allows(statements, iam.Need("s3:ListBucket", "arn:aws:s3:::b", s3_prefix=""))
+    assert not iam.allows(statements, iam.Need("s3:ListBucket", "arn:aws:s3:::b"))  # HeadBucket: no prefix

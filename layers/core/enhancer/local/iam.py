@@ -42,7 +42,6 @@ from enhancer.resources import (
     TABLES,
     Statement,
     dlq_name,
-    resource_name,
     role_statements,
 )
 
@@ -157,9 +156,7 @@ class LocalArns:
         return queue_arn(self.region, self.account, self._env(spec.env_var).rsplit("/", 1)[-1])
 
     def dead_letter_queue(self, key: str) -> str:
-        stage = self._env("STAGE")
-        name = dlq_name(stage, key) if stage else f"{resource_name('', key)}-dlq"
-        return queue_arn(self.region, self.account, name)
+        return queue_arn(self.region, self.account, dlq_name(self._env("STAGE"), key))
 
     def llm_secret(self) -> str:
         return secret_arn(self.region, self.account, self._env("LLM_API_KEYS_SECRET") or "unset")
