@@ -6,7 +6,16 @@ from typing import Any
 import pytest
 from infra_synth import Synth
 
-from enhancer.resources import BUCKETS, FUNCTIONS, QUEUES, TABLES, dlq_name, resource_name, role_statements
+from enhancer.resources import (
+    BUCKETS,
+    FUNCTIONS,
+    GRANTS,
+    QUEUES,
+    TABLES,
+    dlq_name,
+    resource_name,
+    role_statements,
+)
 
 pytestmark = pytest.mark.infra
 
@@ -292,6 +301,10 @@ def _grants_in_table(key: str, *, models: bool) -> set[tuple[str, str, str]]:
             for resource in statement.resources:
                 found.add((action, resource, json.dumps(condition, sort_keys=True)))
     return found
+
+
+def test_every_function_has_one_row_of_grants() -> None:
+    assert sorted(g.function for g in GRANTS) == sorted(f.key for f in FUNCTIONS)
 
 
 @pytest.mark.parametrize("key", [f.key for f in FUNCTIONS])

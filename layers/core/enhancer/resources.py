@@ -291,7 +291,13 @@ GRANTS: tuple[FunctionGrants, ...] = (
 
 
 def grants(function_key: str) -> FunctionGrants:
-    return next(g for g in GRANTS if g.function == function_key)
+    """A function's row of ``GRANTS``; every function has one (a new function needs its row first)."""
+    found = [g for g in GRANTS if g.function == function_key]
+    if len(found) != 1:
+        raise KeyError(
+            f"{function_key!r} needs exactly one row in enhancer.resources.GRANTS, has {len(found)}"
+        )
+    return found[0]
 
 
 class ResourceArns(Protocol):
