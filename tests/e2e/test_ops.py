@@ -57,7 +57,8 @@ def test_health_status_and_list(stack: ServingStack, cli: list[str]) -> None:
 def test_redrive_moves_dead_letters_back_and_they_are_processed(stack: ServingStack, cli: list[str]) -> None:
     # Given an uploaded PDF whose ingest notification sits in the ingest DLQ (as after three failures)
     s3 = boto3.client("s3", endpoint_url=stack.endpoint_url)
-    key = "parked/redriven.pdf"
+    # Under incoming/ (all the extract role may read) but without the .pdf suffix, so no S3 notification
+    key = "incoming/redriven.pdf.parked"
     etag = s3.put_object(Bucket=stack.env["INPUT_BUCKET"], Key=key, Body=_pdf())["ETag"].strip('"')
     sqs = boto3.client("sqs", endpoint_url=stack.endpoint_url)
     dlq = sqs.get_queue_url(QueueName="doc-enhancer-local-ingest-dlq")["QueueUrl"]
