@@ -194,7 +194,10 @@ class PipelineConstruct(Construct):
 
 
 class StackArns:
-    """``enhancer.resources.ResourceArns`` for this stack: CDK tokens, or cdk-nag's names for them."""
+    """``enhancer.resources.ResourceArns`` for this stack: CDK tokens, or cdk-nag's names for them.
+
+    Pseudo-parameters rather than the stack's env, so the ARNs (and the cdk-nag findings) read the same
+    whether or not account/region are given."""
 
     def __init__(self, pipeline: PipelineConstruct, *, findings: bool) -> None:
         self._pipeline = pipeline
