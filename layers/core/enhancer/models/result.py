@@ -101,10 +101,13 @@ class Usage(BaseModel):
 
     @classmethod
     def of_calls(cls, calls: list[LlmCallInfo]) -> "Usage":
-        """Totals over provider answers: a cache hit is not a call, and neither is the offline provider,
-        which never leaves the process."""
+        """Totals over provider answers: ``llm_calls`` counts the requests really sent (retries and re-asks
+        included, and those of a chapter that got no answer); a cache hit sends none, and neither does the
+        offline provider, which never leaves the process."""
         return cls(
-            llm_calls=sum(1 for c in calls if not c.cached and c.provider != OFFLINE_PROVIDER),
+            llm_calls=sum(
+                max(1, c.attempts) for c in calls if not c.cached and c.provider != OFFLINE_PROVIDER
+            ),
             cache_hits=sum(1 for c in calls if c.cached),
             input_tokens=sum(c.input_tokens for c in calls),
             output_tokens=sum(c.output_tokens for c in calls),
