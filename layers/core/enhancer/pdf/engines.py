@@ -24,6 +24,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamO
 
 from enhancer.errors import PermanentError
 from enhancer.models import ErrorCode
+from enhancer.pdf.typography import StyledLine, styled_lines
 
 TextEngine = Literal["pdfium", "pypdf"]
 logger = logging.getLogger(__name__)
@@ -95,12 +96,23 @@ def pypdf_page_text(reader: PdfReader, index: int) -> str:
 
 
 def pdfium_page_text(document: Any, index: int) -> str:
+    return pdfium_page(document, index, styled=False)[0]
+
+
+def pdfium_page(document: Any, index: int, *, styled: bool) -> tuple[str, list[StyledLine]]:
+    """The page's cleaned text and, when ``styled``, its lines with their typography."""
     page = document[index]
     try:
         textpage = page.get_textpage()
         try:
             count = min(textpage.count_chars(), MAX_PAGE_CHARS)
-            return clean_text(textpage.get_text_range(0, count) if count > 0 else "")
+            raw_text = textpage.get_text_range(0, count) if count > 0 else ""
+            lines: list[StyledLine] = []
+            if styled and raw_text:
+                import pypdfium2.raw as pdfium_raw
+
+                lines = styled_lines(pdfium_raw, textpage.raw, raw_text, page.get_width(), page.get_height())
+            return clean_text(raw_text), lines
         finally:
             textpage.close()
     finally:
