@@ -168,15 +168,17 @@ def contents_spans(layout: PageLayout, patterns: ChapterPatternsConfig) -> list[
 
 
 def _typography_or_pattern(layout: PageLayout, patterns: ChapterPatternsConfig) -> list[_Span] | None:
-    """Typography when it finds chapters the top-of-page patterns miss (beyond the first page), else the
-    patterns: where both see the same chapters, the pattern result is the one both engines give."""
+    """Typography when it finds chapters the top-of-page patterns miss (beyond the first page) or parts
+    above them, else the patterns: where both see the same chapters, the pattern result is the one both
+    engines give."""
     typography = typography_spans(layout, patterns)
     pattern = pattern_spans(layout, patterns)
     if typography is None or pattern is None:
         return typography or pattern
     pattern_pages = {s.start for s in pattern if s.title != FRONT_MATTER}
     extra = {s.start for s in typography if s.title != FRONT_MATTER and not s.is_part} - pattern_pages - {1}
-    return typography if extra else pattern
+    parts = any(s.is_part or s.part_title for s in typography)
+    return typography if extra or parts else pattern
 
 
 def _contents_level(entry: ContentsEntry) -> int:

@@ -86,7 +86,7 @@ def typographic_headings(layout: PageLayout, patterns: ChapterPatternsConfig) ->
                     Heading(page, position, title, style.size, style.bold, kind, numbering(title))
                 )
             position += used
-    found = _without_running(found)
+    found = _without_running(found, layout)
     _assign_levels(found, layout.body_size)
     return found
 
@@ -145,11 +145,18 @@ def _key(title: str) -> str:
     return re.sub(r"\d+", "#", title.lower())
 
 
-def _without_running(found: list[Heading]) -> list[Heading]:
+def _without_running(found: list[Heading], layout: PageLayout) -> list[Heading]:
+    """Drop edge lines (first or last two of a page) repeated on several pages: running lines that
+    escaped the layout's own filter. A repeated title mid-page ("Summary" in every chapter) stays."""
+
+    def edge(heading: Heading) -> bool:
+        return heading.line < 2 or heading.line >= len(layout.lines[heading.page - 1]) - 2
+
     pages: dict[str, set[int]] = {}
     for heading in found:
-        pages.setdefault(_key(heading.title), set()).add(heading.page)
-    return [h for h in found if len(pages[_key(h.title)]) < _RUNNING_PAGES]
+        if edge(heading):
+            pages.setdefault(_key(heading.title), set()).add(heading.page)
+    return [h for h in found if not edge(h) or len(pages[_key(h.title)]) < _RUNNING_PAGES]
 
 
 def _assign_levels(found: list[Heading], body_size: float) -> None:
