@@ -58,6 +58,7 @@ class Doc:
     contents: bool = False
     outline: bool = False
     roman_front: int = 0  # pages labelled i, ii, … before page 1
+    title_page: bool = False
     blocks: list[Heading | tuple[str, int, int]] = field(default_factory=list)
 
 
@@ -137,7 +138,7 @@ def render(doc: Doc, out: Path) -> dict[str, Any]:
                 body.paragraph(paragraph)
     front: list[list[str]] = []
     title_ops = [f"BT /F2 24 Tf {MARGIN} {PAGE_H - 200} Td ({samples._escape(doc.name.title())}) Tj ET"]
-    if doc.contents or doc.roman_front:
+    if doc.contents or doc.roman_front or doc.title_page:
         front.append(title_ops)
     front_count = len(front) + (1 if doc.contents else 0)
     offset = front_count  # physical page = printed page + offset (printed numbering starts after the front)
@@ -189,12 +190,12 @@ def render(doc: Doc, out: Path) -> dict[str, Any]:
         for heading, page in body.placed:
             target = page - 1 + offset
             if heading.role == "part":
-                parents["part"] = writer.add_outline_item(heading.text, target)
+                parents["part"] = writer.add_outline_item(title=heading.text, page_number=target)
                 parents.pop("chapter", None)
             elif heading.role == "chapter":
-                parents["chapter"] = writer.add_outline_item(heading.text, target, parent=parents.get("part"))
+                parents["chapter"] = writer.add_outline_item(title=heading.text, page_number=target, parent=parents.get("part"))
             elif heading.level == 1:
-                writer.add_outline_item(heading.text, target, parent=parents.get("chapter"))
+                writer.add_outline_item(title=heading.text, page_number=target, parent=parents.get("chapter"))
     writer.write(out / f"{doc.name}.pdf")
     labels = {}
     if doc.roman_front:
@@ -348,8 +349,9 @@ def documents() -> list[Doc]:
             parts.append((chapter, 50 + chapter, 7))
             parts.append(Heading(f"{chapter}.1 In Depth", 12.5, True, "section"))
             parts.append((chapter + 1, 60 + chapter, 6))
-    docs.append(Doc("parts-chapters", header="The Practice of Pipelines", blocks=parts))
-    docs.append(Doc("parts-chapters-outline", header="The Practice of Pipelines", outline=True, blocks=parts))
+    header = "The Practice of Pipelines"
+    docs.append(Doc("parts-chapters", header=header, title_page=True, blocks=parts))
+    docs.append(Doc("parts-chapters-outline", header=header, title_page=True, outline=True, blocks=parts))
     return docs
 
 

@@ -50,14 +50,20 @@ def test_page_text_is_capped() -> None:
 
 
 def test_forms_shared_by_forms_are_walked_once_each() -> None:
-    # Given 40 forms per level, each listing all 40 of the next level, 5 levels: 40**5 paths, 200 forms
-    reader = PdfReader(io.BytesIO(form_dag_pdf(40, 5, draw=False)))
+    # Given 40 forms per level, each drawing all 40 of the next level, 5 levels: 40**5 paths, 200 forms
+    reader = PdfReader(io.BytesIO(form_dag_pdf(40, 5)))
     visited: set[tuple[int, int]] = set()
     # When the guard walks the page
-    streams = list(engines._content_streams(reader.pages[0], set(), visited))
+    streams = list(engines._content_streams(reader.pages[0], set(), visited, set()))
     # Then each form and the page's content stream are visited once
     assert len(streams) == 40 * 5 + 1
     assert len(visited) == 40 * 5 + 1
+
+
+def test_forms_listed_but_never_drawn_are_not_walked() -> None:
+    reader = PdfReader(io.BytesIO(form_dag_pdf(40, 5, draw=False)))
+    streams = list(engines._content_streams(reader.pages[0], set(), set(), set()))
+    assert len(streams) == 1  # the page's own content stream
 
 
 def test_a_bomb_deep_in_a_form_graph_is_found(extract) -> None:
@@ -71,13 +77,14 @@ def test_a_bomb_deep_in_a_form_graph_is_found(extract) -> None:
 def test_forms_checked_on_one_page_are_not_walked_again_on_the_next() -> None:
     reader = PdfReader(io.BytesIO(form_dag_pdf(3, 3)))
     engines.check_page_inflation(reader, 0)
-    assert list(engines._content_streams(reader.pages[0], engines._checked_streams(reader), set())) == []
+    checked = engines._checked_streams(reader)
+    assert list(engines._content_streams(reader.pages[0], checked, set(), set())) == []
 
 
 def test_a_form_graph_over_the_work_budget_is_read_by_pypdf(extract, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a page whose form graph is larger than the guard may walk
     monkeypatch.setattr(engines, "FORM_WORK_BUDGET", 50)
-    data = form_dag_pdf(30, 3, draw=False)
+    data = form_dag_pdf(30, 3)
     reader = PdfReader(io.BytesIO(data))
     with pytest.raises(engines.GuardBudgetExceeded):
         engines.check_page_inflation(reader, 0)

@@ -9,6 +9,7 @@ more than ``max_chapter_chars``, the consecutive parts cut from it share that pa
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from enhancer.config import ChapterPatternsConfig, ProfileConfig
@@ -72,6 +73,8 @@ def detect_chapters(
         or _typography_or_pattern(layout, patterns)
         or fallback_spans(page_count, profile.fallback_pages_per_chapter)
     )
+    if not any(span.sections for span in spans):
+        _fill_sections(spans, layout, patterns)
     spans = _fold_part_pages(layout, spans, profile.min_chapter_chars)
     chapters = _merge_small([(span, _span_text(layout, span)) for span in spans], profile.min_chapter_chars)
     result: list[ExtractedChapter] = []
@@ -167,6 +170,43 @@ def contents_spans(layout: PageLayout, patterns: ChapterPatternsConfig) -> list[
     return _heading_spans(found, layout, DetectedBy.CONTENTS)
 
 
+def _fill_sections(spans: list[_Span], layout: PageLayout, patterns: ChapterPatternsConfig) -> None:
+    """Sections from typography for chapters found another way (an outline without deeper levels, the
+    patterns, a contents page listing chapters only): the headings below the level of the headings that
+    open the chapters."""
+    found = typographic_headings(layout, patterns)
+    opening: Counter[int] = Counter()
+    for heading in found:
+        title = _normal(heading.title)
+        for span in spans:
+            if span.start == heading.page and title and _normal(span.title).startswith(title[:40]):
+                opening[heading.level] += 1
+                break
+    if not opening:
+        return
+    chapter_level = opening.most_common(1)[0][0]
+    below = sorted({h.level for h in found if h.level > chapter_level})
+    for heading in found:
+        if heading.level not in below:
+            continue
+        owner = next(
+            (s for s in reversed(spans) if (s.start, s.start_line) <= (heading.page, heading.line)), None
+        )
+        if owner is None or owner.title == FRONT_MATTER:
+            continue
+        section = Section(
+            title=_clean(heading.title, heading.page, layout),
+            page=heading.page,
+            level=below.index(heading.level) + 1,
+            page_label=layout.label(heading.page),
+        )
+        owner.sections.append((section, heading.line))
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
 def _typography_or_pattern(layout: PageLayout, patterns: ChapterPatternsConfig) -> list[_Span] | None:
     """Typography when it finds chapters the top-of-page patterns miss (beyond the first page) or parts
     above them, else the patterns: where both see the same chapters, the pattern result is the one both
@@ -184,7 +224,7 @@ def _typography_or_pattern(layout: PageLayout, patterns: ChapterPatternsConfig) 
 def _contents_level(entry: ContentsEntry) -> int:
     if entry.kind == "part":
         return 0
-    return max(entry.depth, 1)
+    return 1 + entry.indent * 10 + max(entry.depth, 1)
 
 
 def _rank(found: list[Heading]) -> None:

@@ -1,6 +1,7 @@
 """Printed contents pages: entries with page numbers, mapped to physical pages.
 
-An entry is a line ending in a page number, after dot leaders or spaces ("3.2 Trace trees ..... 41").
+An entry is a line ending in a page number, after dot leaders or spaces ("3.2 Trace trees ..... 41");
+its level comes from its indentation (where the engine gave positions) and its numbering.
 Printed numbers map to physical pages through the PDF's ``/PageLabels`` when it has them, else through
 the offset the entries' own headings reveal: the most common (physical − printed) difference over the
 entries whose title is found at the start of a line of a page. Without labels and without a single
@@ -30,6 +31,7 @@ class ContentsEntry:
     line: int  # the entry's heading line on that page, 0 when not found
     kind: str | None
     depth: int
+    indent: int  # rank of the entry's indentation on the contents page: 0 = flush left
 
 
 def contents_entries(layout: PageLayout, patterns: ChapterPatternsConfig) -> list[ContentsEntry]:
@@ -37,8 +39,11 @@ def contents_entries(layout: PageLayout, patterns: ChapterPatternsConfig) -> lis
     compiled = compile_kinds(patterns)
     markers = {m.lower() for m in patterns.toc_markers}
     printed: list[tuple[str, str]] = []
+    indents: list[float] = []
     for page in sorted(layout.toc_pages):
-        for line in layout.lines[page - 1] if layout.lines else []:
+        lines = layout.lines[page - 1] if layout.lines else []
+        styles = layout.styles[page - 1] if layout.styles else []
+        for position, line in enumerate(lines):
             if line.lower().strip(" :.") in markers:
                 continue
             match = _ENTRY.match(line)
@@ -47,6 +52,8 @@ def contents_entries(layout: PageLayout, patterns: ChapterPatternsConfig) -> lis
             title = clean_title(match["title"])
             if sum(ch.isalpha() for ch in title) >= 2:
                 printed.append((title, match["page"]))
+                style = styles[position] if position < len(styles) else None
+                indents.append(round(style.left, 2) if style is not None else 0.0)
     if len(printed) < _MIN_ENTRIES:
         return []
     page_of = _mapping(layout, printed)
@@ -54,12 +61,14 @@ def contents_entries(layout: PageLayout, patterns: ChapterPatternsConfig) -> lis
         return []
     toc_end = max(layout.toc_pages)
     entries: list[ContentsEntry] = []
-    for title, number in printed:
+    indent_rank = sorted(set(indents))
+    for (title, number), indent in zip(printed, indents, strict=True):
         page = page_of(number)
         if page is None or not toc_end < page <= len(layout.body):
             continue
         kind, _ = heading_kind(title, compiled)
-        entries.append(ContentsEntry(title, page, _line_of(layout, page, title), kind, numbering(title)))
+        line = _line_of(layout, page, title)
+        entries.append(ContentsEntry(title, page, line, kind, numbering(title), indent_rank.index(indent)))
     return entries if len(entries) >= _MIN_ENTRIES else []
 
 

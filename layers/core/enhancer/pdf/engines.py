@@ -122,23 +122,27 @@ def pdfium_page(document: Any, index: int, *, styled: bool) -> tuple[str, list[S
 def check_page_inflation(reader: PdfReader, index: int) -> None:
     """Raise CORRUPT_PDF if a content stream of the page inflates past ``MAX_STREAM_BYTES``.
 
-    Form XObjects are walked as the graph they are: each object once per document (forms shared by
-    many pages or many forms are checked the first time only), at most ``FORM_WORK_BUDGET`` objects
-    per page. A page over the budget raises ``GuardBudgetExceeded``: the caller reads it with pypdf,
-    which decodes every stream under its own limits.
+    Form XObjects are walked as the graph they are, following only the forms a content stream draws
+    (``/Name Do``; a form merely listed in the resources is never rendered): each object once per
+    document (forms shared by many pages or many forms are checked the first time only), at most
+    ``FORM_WORK_BUDGET`` objects per page. A page over the budget raises ``GuardBudgetExceeded``: the
+    caller reads it with pypdf, which decodes every stream under its own limits.
     """
     checked = _checked_streams(reader)
     visited: set[tuple[int, int]] = set()
+    decoded: set[int] = set()
     try:
         page = reader.pages[index]
-        streams = list(_content_streams(page, checked, visited))
+        streams = list(_content_streams(page, checked, visited, decoded))
     except GuardBudgetExceeded:
         raise
+    except LimitReachedError as exc:
+        raise bomb_error(index + 1) from exc
     except Exception:
         # pypdf cannot resolve the page; PDFium may still read it, and its text is capped.
         return
     for stream in streams:
-        if not _may_exceed_limit(stream):
+        if id(stream) in decoded or not _may_exceed_limit(stream):
             continue
         try:
             with pypdf_limits():
@@ -167,9 +171,10 @@ def _checked_streams(reader: PdfReader) -> set[tuple[int, int]]:
 
 
 def _content_streams(
-    page: DictionaryObject, checked: set[tuple[int, int]], visited: set[tuple[int, int]]
+    page: DictionaryObject, checked: set[tuple[int, int]], visited: set[tuple[int, int]], decoded: set[int]
 ) -> Iterator[StreamObject]:
-    """The page's content streams and the streams of every Form XObject reachable from it, each once."""
+    """The page's content streams and the streams of every Form XObject drawn from it, each once.
+    Streams decoded (under the limits) to find what they draw are added to ``decoded``."""
     work = 0
     seen_direct: set[int] = set()
     stack: list[tuple[DictionaryObject, int]] = [(page, 0)]
@@ -178,6 +183,7 @@ def _content_streams(
         work += 1
         if work > FORM_WORK_BUDGET:
             raise GuardBudgetExceeded(f"more than {FORM_WORK_BUDGET} objects in the page's form graph")
+        own: list[StreamObject] = []
         contents = node.raw_get("/Contents") if depth == 0 and "/Contents" in node else None
         if contents is not None:
             resolved = contents.get_object()
@@ -185,9 +191,10 @@ def _content_streams(
             for part in parts:
                 obj = part.get_object()
                 if isinstance(obj, StreamObject) and _first_visit(part, obj, checked, visited, seen_direct):
-                    yield obj
+                    own.append(obj)
         if isinstance(node, StreamObject) and depth > 0:
-            yield node
+            own.append(node)
+        yield from own
         if depth >= _MAX_FORM_DEPTH:
             continue
         resources = node.get("/Resources")
@@ -196,9 +203,17 @@ def _content_streams(
             continue
         xobjects = resources.get("/XObject")
         xobjects = xobjects.get_object() if xobjects is not None else None
-        if not isinstance(xobjects, DictionaryObject):
+        if not isinstance(xobjects, DictionaryObject) or not xobjects:
             continue
-        for ref in xobjects.values():
+        drawn = _drawn_names(own, decoded)
+        for name, ref in xobjects.items():
+            if drawn is not None and name not in drawn:
+                continue
+            # The reference decides a first visit before the object is parsed: a shared form costs one parse.
+            if isinstance(ref, IndirectObject) and (
+                (ref.idnum, ref.generation) in checked or (ref.idnum, ref.generation) in visited
+            ):
+                continue
             xobject = ref.get_object()
             # Form XObjects carry text; images are never decoded for text, so they are not checked.
             if (
@@ -207,6 +222,31 @@ def _content_streams(
                 and _first_visit(ref, xobject, checked, visited, seen_direct)
             ):
                 stack.append((xobject, depth + 1))
+
+
+_DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s*Do\b")
+
+
+def _drawn_names(streams: list[StreamObject], decoded: set[int]) -> set[str] | None:
+    """XObject names the streams draw, decoded under the limits (a bomb raises LimitReachedError);
+    None when a stream cannot be decoded, so that every listed form is checked."""
+    names: set[str] = set()
+    for stream in streams:
+        try:
+            if stream.get("/Filter") is None:
+                data = stream._data  # stored unencoded
+            else:
+                with pypdf_limits():
+                    data = decode_stream_data(stream)  # not cached on the object, unlike get_data()
+        except LimitReachedError:
+            raise
+        except Exception:
+            return None
+        decoded.add(id(stream))
+        if isinstance(data, str):
+            data = data.encode("latin-1", "replace")
+        names.update("/" + match.decode("latin-1") for match in _DO.findall(data))
+    return names
 
 
 def _first_visit(

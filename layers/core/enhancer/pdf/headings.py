@@ -141,10 +141,6 @@ def clean_title(title: str) -> str:
     return title.strip(" -\u2013\u2014:|.")
 
 
-def _key(title: str) -> str:
-    return re.sub(r"\d+", "#", title.lower())
-
-
 def _without_running(found: list[Heading], layout: PageLayout) -> list[Heading]:
     """Drop edge lines (first or last two of a page) repeated on several pages: running lines that
     escaped the layout's own filter. A repeated title mid-page ("Summary" in every chapter) stays."""
@@ -155,8 +151,8 @@ def _without_running(found: list[Heading], layout: PageLayout) -> list[Heading]:
     pages: dict[str, set[int]] = {}
     for heading in found:
         if edge(heading):
-            pages.setdefault(_key(heading.title), set()).add(heading.page)
-    return [h for h in found if not edge(h) or len(pages[_key(h.title)]) < _RUNNING_PAGES]
+            pages.setdefault(heading.title.lower(), set()).add(heading.page)
+    return [h for h in found if not edge(h) or len(pages[h.title.lower()]) < _RUNNING_PAGES]
 
 
 def _assign_levels(found: list[Heading], body_size: float) -> None:
