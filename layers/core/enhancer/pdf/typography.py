@@ -4,16 +4,17 @@ PDFium's own size and weight are unreliable on real files (``FPDFText_GetFontSiz
 character when the text matrix does the scaling; ``FPDFText_GetFontWeight`` is 0 when unknown), so the
 size is the height of the loose character box (the font's ascent to descent at the size drawn) and the
 weight comes from the font name ("Bold", "SemiBold", "Medium", "Black", …), the ForceBold flag and a
-known weight of 600 or more. A line is sampled at three characters (first, middle, last): its size is
-the middle of the three, and it is bold only when all three are, so a bold lead-in word does not make a
-paragraph a heading. Sampling keeps the cost to a few native calls per line.
+known weight of 600 or more. A line is sampled at two characters (first and middle): its size is the
+larger of the two (the first may be a small number or bullet), and it is bold only when both are, so a
+bold lead-in word does not make a paragraph a heading. Sampling keeps the cost to a few native calls
+per line.
 """
 
 import ctypes
 from dataclasses import dataclass
 from typing import Any
 
-_BOLD_NAMES = ("bold", "semibold", "demi", "black", "heavy", "medi", "-bd", "extrab")
+_BOLD_NAMES = ("bold", "semibold", "demi", "black", "heavy", "medi", "-bd", "extrab", "cmbx", "cmssbx")
 _FORCE_BOLD = 1 << 18  # PDF font descriptor flag
 _NAME_BUFFER = 128
 LONG_LINE = 160  # longer lines are never headings; their text is not kept
@@ -58,7 +59,7 @@ def styled_lines(raw: Any, textpage: Any, text: str, width: float, height: float
             continue
         lead = len(line) - len(line.lstrip())
         end = len(line.rstrip())
-        samples = sorted({start + lead, start + (lead + end) // 2, start + end - 1})
+        samples = sorted({start + lead, start + (lead + end) // 2})
         sizes: list[float] = []
         bold = True
         top = left = None
@@ -74,20 +75,23 @@ def styled_lines(raw: Any, textpage: Any, text: str, width: float, height: float
             key = (name.value, flags.value)
             is_bold = bold_cache.get(key)
             if is_bold is None:
+                # Weight is a property of the font: asked once per font and flags, like the name.
                 lowered = name.value.decode("latin-1", "ignore").lower()
-                is_bold = bool(flags.value & _FORCE_BOLD) or any(k in lowered for k in _BOLD_NAMES)
+                is_bold = (
+                    bool(flags.value & _FORCE_BOLD)
+                    or any(k in lowered for k in _BOLD_NAMES)
+                    or raw.FPDFText_GetFontWeight(textpage, char) >= 600
+                )
                 bold_cache[key] = is_bold
-            if not is_bold and raw.FPDFText_GetFontWeight(textpage, char) < 600:
-                bold = False
+            bold = bold and is_bold
         if not sizes or top is None or left is None:
             continue
-        sizes.sort()
         cleaned = stripped.replace("\x02", "-").replace("\ufffe", "-")
         out.append(
             StyledLine(
                 text=cleaned if len(cleaned) <= LONG_LINE else "",
                 chars=len(cleaned),
-                size=round(sizes[len(sizes) // 2], 2),
+                size=round(max(sizes), 2),
                 bold=bold,
                 top=round(height - top, 2),
                 left=round(min(max(left / width, 0.0), 1.0), 4),
