@@ -195,12 +195,11 @@ def _timing(old_tree: Path, files: list[Path], rounds: int) -> None:
         rate = run["pages"] / run["seconds"] if run["seconds"] else 0.0
         ratio = run["seconds"] / base["seconds"] if base["seconds"] else 0.0
         print(
-            f"{label:14} {run['pages']:5d} pages {run['seconds']:7.2f} s {rate:8.0f} pages/s  x{ratio:.2f} baseline time"
+            f"{label:14} {run['pages']:5d} pages {run['seconds']:7.2f} s {rate:8.0f} pages/s "
+            f"x{ratio:.2f} baseline time"
         )
-    per_page = lambda r: r["seconds"] / max(r["pages"], 1)  # noqa: E731
-    print(
-        f"time per page, this tree / baseline: {per_page(best['this auto']) / per_page(base):.2f} (target <= 1.5)"
-    )
+    ours, theirs = (r["seconds"] / max(r["pages"], 1) for r in (best["this auto"], base))
+    print(f"time per page, this tree / baseline: {ours / theirs:.2f} (target <= 1.5)")
     slow = best["this pypdf"]["files"]
     ratios = sorted(
         (entry["seconds"] / max(slow[f]["seconds"], 0.02), f)

@@ -11,8 +11,8 @@ and printed page labels (roman front matter) that the contents page's numbers re
 """
 
 import argparse
-import importlib.util
 import json
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +27,8 @@ from pypdf.generic import (
     NumberObject,
 )
 
-_SAMPLES = importlib.util.spec_from_file_location("make_samples", Path(__file__).with_name("make_samples.py"))
-assert _SAMPLES is not None and _SAMPLES.loader is not None
-samples = importlib.util.module_from_spec(_SAMPLES)
-_SAMPLES.loader.exec_module(samples)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import make_samples as samples
 
 PAGE_W, PAGE_H = 612, 792
 MARGIN = 72
@@ -193,7 +191,9 @@ def render(doc: Doc, out: Path) -> dict[str, Any]:
                 parents["part"] = writer.add_outline_item(title=heading.text, page_number=target)
                 parents.pop("chapter", None)
             elif heading.role == "chapter":
-                parents["chapter"] = writer.add_outline_item(title=heading.text, page_number=target, parent=parents.get("part"))
+                parents["chapter"] = writer.add_outline_item(
+                    title=heading.text, page_number=target, parent=parents.get("part")
+                )
             elif heading.level == 1:
                 writer.add_outline_item(title=heading.text, page_number=target, parent=parents.get("chapter"))
     writer.write(out / f"{doc.name}.pdf")

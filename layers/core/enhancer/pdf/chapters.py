@@ -234,7 +234,7 @@ def _rank(found: list[Heading]) -> None:
 
 
 def typography_spans(layout: PageLayout, patterns: ChapterPatternsConfig) -> list[_Span] | None:
-    """Chapters from headings set apart by size or weight, anywhere on the page (``enhancer.pdf.headings``)."""
+    """Chapters from headings set apart by size or weight, anywhere on a page (``enhancer.pdf.headings``)."""
     return _heading_spans(typographic_headings(layout, patterns), layout, DetectedBy.TYPOGRAPHY)
 
 
@@ -254,7 +254,9 @@ def _heading_spans(found: list[Heading], layout: PageLayout, detected_by: Detect
             starts.append(_Start(heading.page, title, heading.line, part_title=part_title))
         elif heading.level in sections_below and starts:
             level = sections_below.index(heading.level) + 1
-            section = Section(title=title, page=heading.page, level=level, page_label=layout.label(heading.page))
+            section = Section(
+                title=title, page=heading.page, level=level, page_label=layout.label(heading.page)
+            )
             starts[-1].sections.append((section, heading.line))
     if sum(1 for s in starts if not s.is_part) < 2:
         return None
@@ -348,7 +350,10 @@ def _tile(starts: list[_Start], layout: PageLayout, detected_by: DetectedBy) -> 
     """Spans from each start to the next. A start below other text on its page (more than a stray line)
     opens mid-page: the text above it closes the previous span, which then ends on that page."""
     page_count = len(layout.body)
-    lines = [_top_or_mid(layout, start, previous) for start, previous in zip(starts, [None, *starts])]
+    lines = [
+        _top_or_mid(layout, start, previous)
+        for start, previous in zip(starts, [None, *starts[:-1]], strict=True)
+    ]
     spans: list[_Span] = []
     if starts[0].page > 1 or lines[0] > 0:
         end, end_line = _end_before(starts[0].page, lines[0])

@@ -3,7 +3,7 @@
 An entry is a line ending in a page number, after dot leaders or spaces ("3.2 Trace trees ..... 41");
 its level comes from its indentation (where the engine gave positions) and its numbering.
 Printed numbers map to physical pages through the PDF's ``/PageLabels`` when it has them, else through
-the offset the entries' own headings reveal: the most common (physical − printed) difference over the
+the offset the entries' own headings reveal: the most common (physical minus printed) difference over the
 entries whose title is found at the start of a line of a page. Without labels and without a single
 title found in the text, the contents are not trusted.
 """
@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from enhancer.pdf.headings import clean_title, compile_kinds, heading_kind, numbering
 from enhancer.config import ChapterPatternsConfig
+from enhancer.pdf.headings import clean_title, compile_kinds, heading_kind, numbering
 from enhancer.pdf.layout import PageLayout
 
 _ENTRY = re.compile(
@@ -63,12 +63,12 @@ def contents_entries(layout: PageLayout, patterns: ChapterPatternsConfig) -> lis
     entries: list[ContentsEntry] = []
     indent_rank = sorted(set(indents))
     for (title, number), indent in zip(printed, indents, strict=True):
-        page = page_of(number)
-        if page is None or not toc_end < page <= len(layout.body):
+        target = page_of(number)
+        if target is None or not toc_end < target <= len(layout.body):
             continue
         kind, _ = heading_kind(title, compiled)
-        line = _line_of(layout, page, title)
-        entries.append(ContentsEntry(title, page, line, kind, numbering(title), indent_rank.index(indent)))
+        at = _line_of(layout, target, title)
+        entries.append(ContentsEntry(title, target, at, kind, numbering(title), indent_rank.index(indent)))
     return entries if len(entries) >= _MIN_ENTRIES else []
 
 

@@ -82,9 +82,7 @@ def typographic_headings(layout: PageLayout, patterns: ChapterPatternsConfig) ->
             title = clean_title(title)
             if title and sum(ch.isalpha() for ch in title) >= 2:
                 kind, _ = heading_kind(title, compiled)
-                found.append(
-                    Heading(page, position, title, style.size, style.bold, kind, numbering(title))
-                )
+                found.append(Heading(page, position, title, style.size, style.bold, kind, numbering(title)))
             position += used
     found = _without_running(found, layout)
     _assign_levels(found, layout.body_size)
@@ -184,7 +182,9 @@ def choose_levels(found: list[Heading], page_count: int) -> Levels | None:
     for heading in found:
         pages.setdefault(heading.level, set()).add(heading.page)
     # A level whose headings all sit on one page is a title block or a figure, not a run of chapters.
-    counts = Counter({level: sum(1 for h in found if h.level == level) for level in pages if len(pages[level]) >= 2})
+    counts = Counter(
+        {level: sum(1 for h in found if h.level == level) for level in pages if len(pages[level]) >= 2}
+    )
     if not counts:
         return None
     chapters = Counter(h.level for h in found if h.kind == "chapter")

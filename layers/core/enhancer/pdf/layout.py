@@ -172,9 +172,9 @@ def _is_toc_entry(line: str, compiled: list[re.Pattern[str]]) -> bool:
 def _align(lines: list[str], styled: list[StyledLine]) -> list[StyledLine | None]:
     """Each kept line's typography, matched by its text in page order."""
     by_text: dict[str, deque[StyledLine]] = {}
-    for line in styled:
-        if line.text:
-            by_text.setdefault(line.text, deque()).append(line)
+    for styled_line in styled:
+        if styled_line.text:
+            by_text.setdefault(styled_line.text, deque()).append(styled_line)
     out: list[StyledLine | None] = []
     for line in lines:
         queue = by_text.get(line)
