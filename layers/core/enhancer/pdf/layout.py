@@ -156,7 +156,8 @@ def _is_page_number(line: str) -> bool:
 def _is_toc_page(
     lines: list[str], markers: set[str], compiled: list[re.Pattern[str]], search_lines: int
 ) -> bool:
-    if any(line.lower().strip(" :.") in markers for line in lines[:search_lines]):
+    # "contents." ending a wrapped sentence is no marker: a heading ends without a full stop.
+    if any(line.lower().strip(" :") in markers for line in lines[:search_lines]):
         return True
     entries = sum(1 for line in lines if _is_toc_entry(line, compiled))
     return entries >= _TOC_MIN_ENTRIES and entries >= _TOC_MIN_SHARE * len(lines)
