@@ -67,14 +67,15 @@ def detect_chapters(
 ) -> list[ExtractedChapter]:
     """Chapters in page order with contiguous indexes from 0; see the module docstring for the rules."""
     page_count = len(layout.body)
+    found = typographic_headings(layout, patterns)
     spans = (
         outline_spans(outline, layout)
         or contents_spans(layout, patterns)
-        or _typography_or_pattern(layout, patterns)
+        or _typography_or_pattern(layout, patterns, found)
         or fallback_spans(page_count, profile.fallback_pages_per_chapter)
     )
     if not any(span.sections for span in spans):
-        _fill_sections(spans, layout, patterns)
+        _fill_sections(spans, layout, found)
     spans = _fold_part_pages(layout, spans, profile.min_chapter_chars)
     chapters = _merge_small([(span, _span_text(layout, span)) for span in spans], profile.min_chapter_chars)
     result: list[ExtractedChapter] = []
@@ -170,11 +171,10 @@ def contents_spans(layout: PageLayout, patterns: ChapterPatternsConfig) -> list[
     return _heading_spans(found, layout, DetectedBy.CONTENTS)
 
 
-def _fill_sections(spans: list[_Span], layout: PageLayout, patterns: ChapterPatternsConfig) -> None:
+def _fill_sections(spans: list[_Span], layout: PageLayout, found: list[Heading]) -> None:
     """Sections from typography for chapters found another way (an outline without deeper levels, the
     patterns, a contents page listing chapters only): the headings below the level of the headings that
     open the chapters."""
-    found = typographic_headings(layout, patterns)
     opening: Counter[int] = Counter()
     for heading in found:
         title = _normal(heading.title)
@@ -207,11 +207,13 @@ def _normal(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
 
 
-def _typography_or_pattern(layout: PageLayout, patterns: ChapterPatternsConfig) -> list[_Span] | None:
+def _typography_or_pattern(
+    layout: PageLayout, patterns: ChapterPatternsConfig, found: list[Heading]
+) -> list[_Span] | None:
     """Typography when it finds chapters the top-of-page patterns miss (beyond the first page) or parts
     above them, else the patterns: where both see the same chapters, the pattern result is the one both
     engines give."""
-    typography = typography_spans(layout, patterns)
+    typography = _heading_spans(found, layout, DetectedBy.TYPOGRAPHY)
     pattern = pattern_spans(layout, patterns)
     if typography is None or pattern is None:
         return typography or pattern
@@ -231,11 +233,6 @@ def _rank(found: list[Heading]) -> None:
     ranks = sorted({h.level for h in found})
     for heading in found:
         heading.level = ranks.index(heading.level)
-
-
-def typography_spans(layout: PageLayout, patterns: ChapterPatternsConfig) -> list[_Span] | None:
-    """Chapters from headings set apart by size or weight, anywhere on a page (``enhancer.pdf.headings``)."""
-    return _heading_spans(typographic_headings(layout, patterns), layout, DetectedBy.TYPOGRAPHY)
 
 
 def _heading_spans(found: list[Heading], layout: PageLayout, detected_by: DetectedBy) -> list[_Span] | None:

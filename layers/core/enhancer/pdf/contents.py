@@ -22,6 +22,8 @@ _ENTRY = re.compile(
     re.IGNORECASE,
 )
 _MIN_ENTRIES = 2
+_MAX_LINE = 160  # longer lines are body text, never a heading
+_MIN_WRAPPED = 12  # a heading's first line this long may carry a title that wraps onto the next
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ def contents_entries(layout: PageLayout, patterns: ChapterPatternsConfig) -> lis
     markers = {m.lower() for m in patterns.toc_markers}
     printed: list[tuple[str, str]] = []
     indents: list[float] = []
-    for page in sorted(layout.toc_pages):
+    run = _first_run(sorted(layout.toc_pages))
+    for page in run:
         lines = layout.lines[page - 1] if layout.lines else []
         styles = layout.styles[page - 1] if layout.styles else []
         for position, line in enumerate(lines):
@@ -56,10 +59,11 @@ def contents_entries(layout: PageLayout, patterns: ChapterPatternsConfig) -> lis
                 indents.append(round(style.left, 2) if style is not None else 0.0)
     if len(printed) < _MIN_ENTRIES:
         return []
-    page_of = _mapping(layout, printed)
+    toc_end = run[-1]
+    index = _line_index(layout, toc_end + 1)
+    page_of = _mapping(layout, printed, index)
     if page_of is None:
         return []
-    toc_end = max(layout.toc_pages)
     entries: list[ContentsEntry] = []
     indent_rank = sorted(set(indents))
     for (title, number), indent in zip(printed, indents, strict=True):
@@ -67,24 +71,35 @@ def contents_entries(layout: PageLayout, patterns: ChapterPatternsConfig) -> lis
         if target is None or not toc_end < target <= len(layout.body):
             continue
         kind, _ = heading_kind(title, compiled)
-        at = _line_of(layout, target, title)
+        at = next((line for page, line in _locate(index, title) if page == target), 0)
         entries.append(ContentsEntry(title, target, at, kind, numbering(title), indent_rank.index(indent)))
     return entries if len(entries) >= _MIN_ENTRIES else []
 
 
-def _mapping(layout: PageLayout, printed: list[tuple[str, str]]) -> Callable[[str], int | None] | None:
+_Index = dict[str, list[tuple[int, int, str]]]
+
+
+def _first_run(pages: list[int]) -> list[int]:
+    """The first contents page and those right after it (an index at the back is not the contents)."""
+    run = pages[:1]
+    for page in pages[1:]:
+        if page != run[-1] + 1:
+            break
+        run.append(page)
+    return run
+
+
+def _mapping(
+    layout: PageLayout, printed: list[tuple[str, str]], index: _Index
+) -> Callable[[str], int | None] | None:
     if layout.labels:
-        index = {label.lower(): number for number, label in enumerate(layout.labels, start=1)}
-        return lambda printed_number: index.get(printed_number.lower())
+        labels = {label.lower(): number for number, label in enumerate(layout.labels, start=1)}
+        return lambda printed_number: labels.get(printed_number.lower())
     offsets: Counter[int] = Counter()
-    toc_end = max(layout.toc_pages)
     for title, number in printed:
-        if not number.isdigit():
-            continue
-        for page in range(toc_end + 1, len(layout.body) + 1):
-            if _found(layout, page, title):
-                offsets[page - int(number)] += 1
-                break
+        found = next(iter(_locate(index, title)), None) if number.isdigit() else None
+        if found is not None:
+            offsets[found[0] - int(number)] += 1
     if not offsets:
         return None
     offset = offsets.most_common(1)[0][0]
@@ -95,15 +110,26 @@ def _normal(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
-def _found(layout: PageLayout, page: int, title: str) -> bool:
-    wanted = _normal(title)
-    return any(_normal(line).startswith(wanted) for line in layout.lines[page - 1]) if wanted else False
+def _line_index(layout: PageLayout, first_page: int) -> _Index:
+    """Every short line from ``first_page`` on, normalised, by its first word: one pass over the text."""
+    index: _Index = {}
+    for page in range(first_page, len(layout.body) + 1):
+        for position, line in enumerate(layout.lines[page - 1]):
+            if len(line) > _MAX_LINE:
+                continue
+            normal = _normal(line)
+            if normal:
+                index.setdefault(normal.split(" ", 1)[0], []).append((page, position, normal))
+    return index
 
 
-def _line_of(layout: PageLayout, page: int, title: str) -> int:
-    """Index of the line on ``page`` that starts with the title (0 when none does)."""
+def _locate(index: _Index, title: str) -> list[tuple[int, int]]:
+    """``(page, line)`` of the lines that start with the title, or that a wrapped title starts with."""
     wanted = _normal(title)
-    for index, line in enumerate(layout.lines[page - 1]):
-        if wanted and _normal(line).startswith(wanted):
-            return index
-    return 0
+    if not wanted:
+        return []
+    return [
+        (page, position)
+        for page, position, normal in index.get(wanted.split(" ", 1)[0], [])
+        if normal.startswith(wanted) or (len(normal) >= _MIN_WRAPPED and wanted.startswith(normal))
+    ]
