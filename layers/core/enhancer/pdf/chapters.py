@@ -1,10 +1,12 @@
-"""Chapter detection: the outline, else heading patterns, else fixed page windows.
+"""Chapter detection: the outline, else a printed contents page, else typography or heading patterns,
+else fixed page windows; parts above chapters, sections below them.
 
-Whatever the method, chapters tile pages 1..page_count without gaps or overlap; pages before the
-first chapter become "Front matter"; chapters under ``min_chapter_chars`` merge into a neighbour
-and chapters over ``max_chapter_chars`` are split into parts, on page boundaries where possible,
-so that no LLM call overflows. The one exception to strict tiling: when a single page alone holds
-more than ``max_chapter_chars``, the consecutive parts cut from it share that page.
+Whatever the method, chapters tile pages 1..page_count in order; pages before the first chapter become
+"Front matter"; chapters under ``min_chapter_chars`` merge into a neighbour and chapters over
+``max_chapter_chars`` are split into parts, at their own section headings first, then on page
+boundaries, so that no LLM call overflows. Two chapters share a page only where the later one opens
+mid-page (``starts_mid_page``: its heading sits below the text that ends the earlier one) or where a
+single page alone holds more than ``max_chapter_chars`` and the parts cut from it share that page.
 """
 
 import math
