@@ -27,6 +27,9 @@ _RUNNING_PAGES = 3
 _NUMBERED = re.compile(r"^(?P<number>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
 _LETTERED = re.compile(r"^(?P<number>[A-Z]|[IVXLC]{1,6})[.)]\s+(?P<title>\S.*)$")
 _DOT_LEADER = re.compile(r"(?:\s*\.\s?){3,}\s*\S*$|\u2026+\s*\S*$")
+_BULLETS = ("\u2022", "\u25cf", "\u25aa", "\u25a0", "\u2023", "\u2043", "\u2013 ", "- ", "* ")
+_SENTENCE_BREAK = re.compile(r"[a-z]{2}[.!?] [A-Z]")
+_MAX_SENTENCE_WORDS = 10
 _KIND_RANK = {"part": 0, "chapter": 1, "appendix": 1, None: 1, "section": 2}
 
 
@@ -80,7 +83,7 @@ def typographic_headings(layout: PageLayout, patterns: ChapterPatternsConfig) ->
                 continue
             title, used = _wrapped(lines, styles, position, patterns.max_heading_chars, compiled)
             title = clean_title(title)
-            if title and sum(ch.isalpha() for ch in title) >= 2:
+            if _is_heading_text(title):
                 kind, _ = heading_kind(title, compiled)
                 found.append(Heading(page, position, title, style.size, style.bold, kind, numbering(title)))
             position += used
@@ -89,9 +92,18 @@ def typographic_headings(layout: PageLayout, patterns: ChapterPatternsConfig) ->
     return found
 
 
+def _is_heading_text(title: str) -> bool:
+    """Letters, and not prose: a long wrapped line with a sentence break inside is a paragraph."""
+    if sum(ch.isalpha() for ch in title) < 2:
+        return False
+    return not (len(title.split()) > _MAX_SENTENCE_WORDS and _SENTENCE_BREAK.search(title))
+
+
 def _stands_out(text: str, style: StyledLine, body_size: float, body_bold: bool) -> bool:
     if not 2 <= len(text) <= 160 or len(text.split()) > _MAX_WORDS or text.endswith((",", ";")):
         return False
+    if text.startswith(_BULLETS):
+        return False  # a list item, however it is set
     ratio = style.size / body_size
     if ratio < _SMALL:
         return False
