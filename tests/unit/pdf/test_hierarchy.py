@@ -193,3 +193,36 @@ def test_engines_keep_the_tiling_on_every_labelled_style(extract, chapter_set) -
                 tiling_problem([c.span().model_dump() for c in result.chapters], result.pdf.page_count)
                 is None
             )
+
+
+def test_typography_picks_headings_by_size_and_weight_not_bullets_or_prose(patterns) -> None:
+    from enhancer.pdf.headings import typographic_headings
+    from enhancer.pdf.layout import analyse_pages
+    from enhancer.pdf.typography import StyledLine
+
+    body = "Queues absorb bursts of traffic so that consumers work at a steady rate for hours."
+    lines = [
+        ("Storage Foundations", 17.0, False),  # larger, regular: a heading by size alone
+        (body, 10.0, False),
+        ("\u25cf A large bullet point", 18.0, False),  # a list item, however large
+        (body, 10.0, False),
+        ("Keys and prefixes", 10.0, True),  # bold at body size: a heading where the body is regular
+        (body, 10.0, False),
+        ("Poppins This is a sample text. A modern sans-serif font used as default", 14.0, False),
+        (body, 10.0, False),
+    ]
+    styles = [
+        StyledLine(t, len(t), size, bold, 72.0 + 30 * i, 0.1) for i, (t, size, bold) in enumerate(lines)
+    ]
+    text = "\n".join(t for t, _, _ in lines)
+    layout = analyse_pages([text, text], patterns, styles=[styles, styles])
+
+    found = typographic_headings(layout, patterns)
+
+    assert layout.body_size == 10.0
+    assert [(h.page, h.title, h.level) for h in found] == [
+        (1, "Storage Foundations", 0),
+        (1, "Keys and prefixes", 1),
+        (2, "Storage Foundations", 0),
+        (2, "Keys and prefixes", 1),
+    ]
