@@ -145,6 +145,7 @@ def _chapter_result(pipeline: Pipeline, manifest: ExtractionManifest, index: int
         "end_page": span.end_page,
         "detected_by": span.detected_by,
         "char_count": span.char_count,
+        **ChapterResult.hierarchy_of(span),
     }
     try:
         enriched = pipeline.objects.get_model(
