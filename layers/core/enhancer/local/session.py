@@ -235,6 +235,7 @@ def _run(
         finally:
             sources.stop()
     except KeyboardInterrupt:
+        results.name(summaries, pdfs[: len(summaries)])  # an interrupt may come mid-upload
         results.collect_late(summaries)
         raise RunInterrupted(summaries) from None
     except RunError as exc:
