@@ -132,3 +132,25 @@ def test_ctrl_c_keeps_the_results_written_so_far_and_exits_130(
     assert "interrupted" in stderr
     assert "not finished: stuck.pdf (VALIDATING" in stderr
     assert "good.pdf" in stdout  # the summary table
+
+
+def test_with_a_short_maximum_time_the_sweeper_ends_the_stuck_document_timed_out(
+    inputs: Path, tmp_path: Path, aws: str
+) -> None:
+    out = tmp_path / "out"
+
+    # When the steps' maximum time is 5 s (SWEEP_STALE_AFTER_S) instead of the queues' retry window
+    done = subprocess.run(
+        _command(inputs, out, aws, "--json"),
+        env={**_env(), "SWEEP_STALE_AFTER_S": "5"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+    # Then the stuck document ends FAILED / TIMED_OUT once nothing is queued, and the run finishes (exit 3)
+    assert done.returncode == 3, done.stderr
+    stuck = json.loads((out / "stuck.json").read_text())
+    assert (stuck["status"], stuck["error_code"]) == ("FAILED", "TIMED_OUT")
+    assert "no progress in VALIDATING" in stuck["error_message"]
+    assert json.loads((out / "good.json").read_text())["status"] == "COMPLETED"
