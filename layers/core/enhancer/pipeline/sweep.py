@@ -133,23 +133,25 @@ def fail_dead_lettered(
     pipeline: Pipeline, inspector: QueueInspector, queue_key: str, state: QueueState, report: SweepReport
 ) -> None:
     assert state.dlq_url
-    seen: set[str] = set()
+    finished: set[str] = set()  # documents already settled in this pass: one read each
     for message in inspector.peek(state.dlq_url, limit=DLQ_PEEK_LIMIT):
         report.dead_letters += 1
         letter = dead_letter_of(queue_key, message)
-        if letter is None or letter.document_id in seen:
+        if letter is None or letter.document_id in finished:
             continue
-        seen.add(letter.document_id)
         record = pipeline.documents.get(letter.document_id)
-        if record is None or record.status.is_terminal or not letter.of_run(record.run):
-            continue  # not (yet) a document, already finished, or a message of an earlier run
+        if record is None or not letter.of_run(record.run):
+            continue  # not (yet) a document, or a message of an earlier run
+        finished.add(letter.document_id)
+        if record.status.is_terminal:
+            continue
         with log_keys(document_id=letter.document_id):
             moved = fail_document(
                 pipeline,
                 letter.document_id,
                 ErrorCode.DEAD_LETTERED,
-                f"its {queue_key} message failed {state.max_receive_count or 'every'} receives (a crash, a "
-                f"timeout or running out of memory) and waits in the {queue_key} dead-letter queue; "
+                f"its {queue_key} message failed all {state.max_receive_count} receives (a crash, a timeout "
+                f"or running out of memory) and waits in the {queue_key} dead-letter queue; "
                 "fix the cause, then doc-enhancer redrive runs it again",
             )
         report.dead_lettered += int(moved)
