@@ -75,6 +75,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(key="validate", handler_dir="validate", timeout_s=60, memory_mb=512),
     FunctionSpec(key="api", handler_dir="api", timeout_s=29, memory_mb=512),
+    # On a schedule: ends FAILED the documents whose message died or whose step stalled (pipeline.sweep).
+    FunctionSpec(key="sweeper", handler_dir="sweeper", timeout_s=120, memory_mb=256),
 )
 
 
@@ -218,12 +220,23 @@ class ObjectGrant(_Spec):
     write: bool = False
 
 
+class TableGrant(_Spec):
+    """Narrower than ``FunctionGrants.tables``: some actions on a table, or on one of its indexes."""
+
+    table: str = Field(description="TableSpec.key")
+    actions: tuple[str, ...]
+    index: str | None = None
+
+
 class FunctionGrants(_Spec):
     """What one function's handlers touch. Consumption of its own queue follows from ``QUEUES``."""
 
     function: str = Field(description="FunctionSpec.key")
     objects: tuple[ObjectGrant, ...] = ()
     tables: tuple[str, ...] = Field(default=(), description="TableSpec.key: item read/write, and its GSIs")
+    table_grants: tuple[TableGrant, ...] = ()
+    reads_queue_attributes: bool = Field(default=False, description="GetQueueAttributes of every queue")
+    peeks_dead_letters: bool = Field(default=False, description="reads the DLQs without deleting")
     sends_to: tuple[str, ...] = Field(default=(), description="QueueSpec.key")
     describes_every_queue: bool = Field(default=False, description="attributes of every queue and DLQ")
     reads_llm_secret: bool = False
@@ -287,6 +300,24 @@ GRANTS: tuple[FunctionGrants, ...] = (
         sends_to=("ingest",),  # reprocess
         describes_every_queue=True,  # health reads every queue's attributes, never a message
     ),
+    FunctionGrants(
+        # Reads and fails documents, writes their failed result, reads every queue's settings and peeks at
+        # (never deletes from) the DLQs.
+        function="sweeper",
+        objects=(_FAILED_RESULT,),
+        table_grants=(
+            TableGrant(table="documents", actions=("dynamodb:GetItem", "dynamodb:UpdateItem")),
+            TableGrant(table="documents", actions=("dynamodb:Query",), index="status-index"),
+        ),
+        reads_queue_attributes=True,
+        peeks_dead_letters=True,
+    ),
+)
+DEAD_LETTER_PEEK_ACTIONS = (
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+    "sqs:ChangeMessageVisibility",
 )
 
 
@@ -368,6 +399,21 @@ def role_statements(function_key: str, arns: ResourceArns, *, models: bool) -> l
                     if with_indexes
                     else None
                 ),
+            )
+        )
+    for narrow in spec.table_grants:
+        arn = arns.table(narrow.table)
+        resource = f"{arn}/index/{narrow.index}" if narrow.index else arn
+        statements.append(Statement(actions=narrow.actions, resources=(resource,)))
+    if spec.reads_queue_attributes:
+        statements.append(
+            Statement(actions=("sqs:GetQueueAttributes",), resources=tuple(arns.queue(q.key) for q in QUEUES))
+        )
+    if spec.peeks_dead_letters:
+        statements.append(
+            Statement(
+                actions=DEAD_LETTER_PEEK_ACTIONS,
+                resources=tuple(arns.dead_letter_queue(q.key) for q in QUEUES),
             )
         )
     if spec.sends_to:
