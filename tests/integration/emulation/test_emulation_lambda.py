@@ -161,11 +161,7 @@ def test_concurrent_invocations_are_bounded_by_the_reserved_concurrency(aws_endp
 def test_event_sources_take_their_concurrency_from_the_resources(aws_endpoint: str) -> None:
     env = provision("sources")
     sources = LocalEventSources(
-        SimpleNamespace(),  # type: ignore[arg-type]
-        {q.key: env[q.env_var] for q in QUEUES},
-        {},
-        enrich_workers=5,
-        watch_dead_letters=False,
+        {q.key: env[q.env_var] for q in QUEUES}, enrich_workers=5, sweep_interval_s=None
     )
     assert {p.spec.key: p.workers for p in sources.pollers} == {
         "ingest": 1,
