@@ -7,6 +7,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from enhancer.api.app import resolve
 from enhancer.observability import logger, metrics, tracer
+from enhancer.settings import LlmSettings
+from enhancer.startup import check_configuration
+
+# Cold start: a bad config stops the function here with the file, the field and the reason.
+check_configuration(LlmSettings())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
