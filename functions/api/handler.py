@@ -16,6 +16,7 @@ check_configuration(LlmSettings())
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+# capture_response=False: a result JSON (up to 5 MB) or an upload URL must not land in a trace.
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(event, context)

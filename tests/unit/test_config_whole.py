@@ -66,7 +66,14 @@ def test_field_and_rule_ranges_are_checked(config_copy: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["chapters[0].title", "chapters..title", "chapters[*]metadata", "", "document title", "chapterz[*].title"],
+    [
+        "chapters[0].title",
+        "chapters..title",
+        "chapters[*]metadata",
+        "",
+        "document title",
+        "chapterz[*].title",
+    ],
 )
 def test_a_malformed_rule_path_fails_the_load_not_every_document(config_copy: Path, path: str) -> None:
     _edit(config_copy, "validation_rules.json", lambda d: d["rules"][0].update(path=path))
@@ -100,7 +107,9 @@ def test_a_utf16_file_names_the_file_and_the_encoding(config_copy: Path, encodin
 
 def test_a_latin1_file_names_the_file_and_the_byte(config_copy: Path) -> None:
     path = config_copy / "chapter_patterns.json"
-    text = path.read_text(encoding="utf-8").replace('"toc_markers": [', '"toc_markers": ["table des matières", ', 1)
+    text = path.read_text(encoding="utf-8").replace(
+        '"toc_markers": [', '"toc_markers": ["table des matières", ', 1
+    )
     path.write_bytes(text.encode("latin-1"))
 
     _fails(config_copy, "chapter_patterns.json", "not UTF-8", "byte 0xe8")
@@ -114,7 +123,11 @@ def test_a_utf8_byte_order_mark_is_accepted(config_copy: Path) -> None:
 
 
 def test_profile_models_must_name_a_provider_and_have_a_price(config_copy: Path) -> None:
-    _edit(config_copy, "extraction_profiles.json", lambda d: d["profiles"]["report"].update(models={"opnai": "x"}))
+    _edit(
+        config_copy,
+        "extraction_profiles.json",
+        lambda d: d["profiles"]["report"].update(models={"opnai": "x"}),
+    )
     _fails(config_copy, "profiles.report.models.opnai")
 
     _edit(
@@ -136,7 +149,9 @@ def test_the_default_model_of_the_configured_provider_needs_a_price(config_copy:
     with pytest.raises(ConfigError, match=r"llm_pricing.json: models: no price for 'claude-haiku-4-5'"):
         check_configuration(LlmSettings(LLM_PROVIDER="anthropic"), config_copy)
     with pytest.raises(ConfigError, match="default anthropic model"):
-        check_configuration(LlmSettings(LLM_PROVIDER="openai", LLM_FALLBACK_PROVIDER="anthropic"), config_copy)
+        check_configuration(
+            LlmSettings(LLM_PROVIDER="openai", LLM_FALLBACK_PROVIDER="anthropic"), config_copy
+        )
     # LLM_MODEL is the operator's own choice (a local model has no list price): it costs 0 with a warning
     check_configuration(LlmSettings(LLM_PROVIDER="anthropic", LLM_MODEL="my-local-llama"), config_copy)
 
@@ -155,8 +170,11 @@ def test_a_handler_cold_start_stops_on_a_bad_config(
 
     _edit(config_copy, "extraction_profiles.json", change)
     monkeypatch.setenv("CONFIG_DIR", str(config_copy))
-    spec = importlib.util.spec_from_file_location(f"cold_start_{function_dir}", FUNCTIONS_DIR / function_dir / "handler.py")
-    assert spec is not None and spec.loader is not None
+    spec = importlib.util.spec_from_file_location(
+        f"cold_start_{function_dir}", FUNCTIONS_DIR / function_dir / "handler.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
 
     with pytest.raises(ConfigError, match=r"extraction_profiles.json: profiles.default: .*min_chapter_chars"):

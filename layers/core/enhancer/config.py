@@ -98,7 +98,7 @@ def _min_not_above_max(low: int | None, high: int | None, low_name: str, high_na
         raise ValueError(f"{low_name} ({low}) is greater than {high_name} ({high})")
 
 
-LlmProviderName = Literal["openai", "anthropic", "bedrock"]
+LLM_PROVIDERS = ("openai", "anthropic", "bedrock")
 
 
 class ProfileConfig(_ConfigModel):
@@ -117,13 +117,24 @@ class ProfileConfig(_ConfigModel):
     summary_sentences: int = Field(default=3, gt=0)
     keyword_count: int = Field(default=10, gt=0)
     max_output_tokens: int = Field(default=1024, gt=0)
-    models: dict[LlmProviderName, str] = Field(
-        default_factory=dict, description="per-provider model override; each model needs a price"
+    models: dict[str, str] = Field(
+        default_factory=dict,
+        description="per-provider model override (openai, anthropic, bedrock); each model needs a price",
     )
+
+    @field_validator("models")
+    @classmethod
+    def _providers(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(LLM_PROVIDERS))
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a provider; one of: {', '.join(LLM_PROVIDERS)}")
+        return value
 
     @model_validator(mode="after")
     def _chapter_bounds(self) -> "ProfileConfig":
-        _min_not_above_max(self.min_chapter_chars, self.max_chapter_chars, "min_chapter_chars", "max_chapter_chars")
+        _min_not_above_max(
+            self.min_chapter_chars, self.max_chapter_chars, "min_chapter_chars", "max_chapter_chars"
+        )
         return self
 
 
@@ -159,7 +170,7 @@ class ExtractionProfilesConfig(_ConfigFile):
         return f"unknown profile {shown!r}{suggestion}; one of: {', '.join(self.profiles)}"
 
     def spelled_like(self, name: str) -> str | None:
-        """The profile ``name`` spells up to case and ``-``/``_``/space (``Technical-Book`` → ``technical_book``)."""
+        """The profile ``name`` spells, up to case and ``-``/``_``/space (``Technical-Book``)."""
         folded = _fold_profile_name(name)
         return next((p for p in self.profiles if _fold_profile_name(p) == folded), None)
 

@@ -30,13 +30,13 @@ def check_configuration(llm: LlmSettings | None = None, config_dir: Path | None 
                     f"no price for {model!r} in {pricing_file}; add it there"
                 )
     if llm is not None and not llm.model:
-        for provider in (llm.effective_provider(), llm.fallback_provider):
-            if provider is None or provider == "offline":
+        for chosen in (llm.effective_provider(), llm.fallback_provider):
+            if chosen is None or chosen == "offline":
                 continue
-            model = DEFAULT_MODELS[provider]
+            model = DEFAULT_MODELS[chosen]
             if prices.price(model) is None:
                 raise ConfigError(
-                    f"{pricing_file}: models: no price for {model!r}, the default {provider} model; add it "
+                    f"{pricing_file}: models: no price for {model!r}, the default {chosen} model; add it "
                     "(or choose a priced model with LLM_MODEL)"
                 )
     return config

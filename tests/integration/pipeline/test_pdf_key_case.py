@@ -47,7 +47,9 @@ def test_run_processes_an_upper_case_pdf_to_completion(tmp_path: Path, aws_endpo
     (folder / "REPORT.PDF").write_bytes((SAMPLES / "annual-report.pdf").read_bytes())
     (folder / "Guide.Pdf").write_bytes((SAMPLES / "kubernetes-field-guide.pdf").read_bytes())
 
-    summaries = run_local([folder], RunOptions(out_dir=tmp_path / "out", endpoint_url=aws_endpoint, stage="case"))
+    summaries = run_local(
+        [folder], RunOptions(out_dir=tmp_path / "out", endpoint_url=aws_endpoint, stage="case")
+    )
 
     assert sorted((Path(s.file).name, s.status) for s in summaries) == [
         ("Guide.Pdf", "COMPLETED"),

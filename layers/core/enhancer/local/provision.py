@@ -12,7 +12,15 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from enhancer.resources import BUCKETS, INCOMING_PREFIX, PDF_KEY_SUFFIXES, QUEUES, TABLES, dlq_name, resource_name
+from enhancer.resources import (
+    BUCKETS,
+    INCOMING_PREFIX,
+    PDF_KEY_SUFFIXES,
+    QUEUES,
+    TABLES,
+    dlq_name,
+    resource_name,
+)
 
 ENV_STAGE = "STAGE"
 

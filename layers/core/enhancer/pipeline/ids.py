@@ -6,6 +6,7 @@ import re
 from urllib.parse import unquote_plus
 
 from enhancer.config import ExtractionProfilesConfig
+from enhancer.models.bounded import PROFILE_MAX_CHARS
 from enhancer.resources import INCOMING_PREFIX
 
 _API_KEY = re.compile(rf"^{re.escape(INCOMING_PREFIX)}(?P<id>[0-9a-f]{{32}})/[^/]+$")
@@ -25,9 +26,6 @@ def decode_key(raw_key: str) -> str:
     return unquote_plus(raw_key)
 
 
-PROFILE_NAME_MAX_CHARS = 64
-
-
 def resolve_profile(metadata_profile: str | None, key: str, profiles: ExtractionProfilesConfig) -> str:
     """The profile an object asks for, which may be one that does not exist: extraction then fails the
     document ``UNKNOWN_PROFILE`` (``ExtractionProfilesConfig.require``) instead of quietly using the default.
@@ -41,9 +39,9 @@ def resolve_profile(metadata_profile: str | None, key: str, profiles: Extraction
     - else the configured default profile.
     """
     if metadata_profile and metadata_profile.strip():
-        return metadata_profile.strip()[:PROFILE_NAME_MAX_CHARS]
+        return metadata_profile.strip()[:PROFILE_MAX_CHARS]
     if key.startswith(INCOMING_PREFIX):
         segments = key[len(INCOMING_PREFIX) :].split("/")
         if len(segments) > 1 and (segments[0] in profiles.profiles or profiles.spelled_like(segments[0])):
-            return segments[0][:PROFILE_NAME_MAX_CHARS]
+            return segments[0][:PROFILE_MAX_CHARS]
     return profiles.default_profile
