@@ -128,7 +128,7 @@ def test_profile_models_must_name_a_provider_and_have_a_price(config_copy: Path)
         "extraction_profiles.json",
         lambda d: d["profiles"]["report"].update(models={"opnai": "x"}),
     )
-    _fails(config_copy, "profiles.report.models.opnai")
+    _fails(config_copy, "profiles.report.models", "'opnai' is not a provider")
 
     _edit(
         config_copy,
