@@ -204,3 +204,22 @@ def test_serve_sends_handler_logs_to_stderr(tmp_path: Path) -> None:
 
     assert "s3:TestEvent acknowledged" in err.read_text()
     assert '"level"' not in out.read_text()
+
+
+@pytest.mark.parametrize("command", ["status", "reprocess"])
+def test_a_value_that_is_no_document_id_is_one_line_before_any_aws_call(command: str) -> None:
+    done = _cli(command, "not-an-id", "--endpoint-url", "http://127.0.0.1:9")
+
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: 'not-an-id' is not a document id (32 lower-case hex characters)"
+
+
+def test_extract_with_a_mistyped_profile_is_one_line() -> None:
+    if not (SAMPLES / "annual-report.pdf").is_file():
+        pytest.skip("samples/ not generated (make samples)")
+    done = _cli("extract", str(SAMPLES / "annual-report.pdf"), "--profile", "Report")
+
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith(
+        "error: --profile: unknown profile 'Report' (did you mean 'report'?)"
+    )
