@@ -26,7 +26,10 @@ def bucket(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _presigner() -> ObjectStore:
-    return ObjectStore(boto3.client("s3", config=Config(signature_version="s3v4")))
+    # A fresh session, like the API's: it signs with this process's credentials now (boto3's default
+    # session may hold ones from an earlier test), the ones the emulation checks against.
+    session = boto3.session.Session()
+    return ObjectStore(session.client("s3", config=Config(signature_version="s3v4")))
 
 
 def _put(url: str, body: bytes, headers: dict[str, str]) -> int:

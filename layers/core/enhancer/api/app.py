@@ -265,12 +265,12 @@ def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
     body."""
     if not isinstance(event, dict) or not isinstance(event.get("httpMethod"), str):
         return _bare_error(HTTPStatus.BAD_REQUEST, "not an API Gateway request")
+    if event["httpMethod"].upper() == "HEAD":
+        response = resolve({**event, "httpMethod": "GET", "body": None, "isBase64Encoded": False}, context)
+        return {**response, "body": "", "isBase64Encoded": False}
     body = event.get("body")
     if isinstance(body, str) and _nesting_depth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH:
         return _bare_error(HTTPStatus.BAD_REQUEST, f"the body is nested deeper than {MAX_BODY_DEPTH} levels")
-    if event["httpMethod"].upper() == "HEAD":
-        response = resolve({**event, "httpMethod": "GET", "body": None}, context)
-        return {**response, "body": "", "isBase64Encoded": False}
     return app.resolve(_json_labelled(event), context)
 
 
