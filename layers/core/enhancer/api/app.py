@@ -335,7 +335,8 @@ def _json_labelled(event: dict[str, Any]) -> dict[str, Any]:
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document generated from the routes. Powertools documents request validation errors as
-    422; this API answers them with 400 and ``ErrorBody`` (``_invalid_request``), and the document says so."""
+    422; this API answers them with 400 and ``ErrorBody`` (``_invalid_request``), and a body labelled other
+    than JSON with 415, and the document says so."""
     document: dict[str, Any] = json.loads(
         app.get_openapi_json_schema(
             title=API_TITLE,
@@ -350,6 +351,11 @@ def openapi_document() -> dict[str, Any]:
                 operation["responses"].setdefault("400", {"description": "bad input"})
                 operation["responses"]["400"]["content"] = {
                     "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                }
+            if operation.get("requestBody"):
+                operation["responses"]["415"] = {
+                    "description": "the body is labelled as something other than JSON",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
                 }
     schemas = document["components"]["schemas"]
     for unused in ("HTTPValidationError", "ValidationError"):
