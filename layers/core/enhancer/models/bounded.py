@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, Field, model_validator
 ELLIPSIS = "…"
 TITLE_MAX_CHARS = 500  # pdf.title, outline, section and chapter titles
 AUTHOR_MAX_CHARS = 300
+LABEL_MAX_CHARS = 64  # printed page labels (/PageLabels)
 ERROR_MESSAGE_MAX_CHARS = 1000
 PROFILE_MAX_CHARS = 64
 

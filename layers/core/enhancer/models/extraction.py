@@ -6,7 +6,9 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from enhancer.models.bounded import TITLE_MAX_CHARS, BoundedText
 from enhancer.models.enums import DetectedBy
-from enhancer.models.result import PdfInfo
+from enhancer.models.result import ChapterHierarchy, PdfInfo, Section
+
+__all__ = ["ChapterSpan", "ExtractedChapter", "ExtractionResult", "OutlineEntry", "Section"]
 
 
 class OutlineEntry(BoundedText):
@@ -20,18 +22,8 @@ class OutlineEntry(BoundedText):
     level: int = Field(default=0, ge=0)
 
 
-class Section(BoundedText):
-    """A nested heading inside a chapter (kept from deeper outline levels)."""
-
-    _bounds: ClassVar[dict[str, int]] = {"title": TITLE_MAX_CHARS}
-
-    title: str
-    page: int = Field(ge=1)
-    level: int = Field(default=1, ge=1)
-
-
-class ChapterSpan(BoundedText):
-    _bounds: ClassVar[dict[str, int]] = {"title": TITLE_MAX_CHARS}
+class ChapterSpan(ChapterHierarchy):
+    _bounds: ClassVar[dict[str, int]] = {**ChapterHierarchy._bounds, "title": TITLE_MAX_CHARS}
 
     index: int = Field(ge=0)
     title: str
@@ -39,7 +31,6 @@ class ChapterSpan(BoundedText):
     end_page: int = Field(ge=1)
     detected_by: DetectedBy
     char_count: int = Field(ge=0)
-    sections: list[Section] = Field(default_factory=list)
     part: int | None = Field(
         default=None, ge=1, description="1-based part number when a long chapter was split"
     )
