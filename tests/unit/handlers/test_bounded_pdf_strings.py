@@ -65,6 +65,13 @@ def test_a_pdf_with_a_megabyte_title_and_a_huge_outline_completes_with_its_cuts_
     assert result["pdf"]["truncated"] == ["title", "author"]
     assert "pdf.title" in result["truncated"]
     assert "pdf.author" in result["truncated"]
-    assert any(path.startswith("chapters[") and path.endswith("].title") for path in result["truncated"])
     assert all(len(c["title"]) <= TITLE_MAX_CHARS for c in result["chapters"])
+    assert all(len(s["title"]) <= TITLE_MAX_CHARS for c in result["chapters"] for s in c["sections"])
+    flagged = {p for c in result["chapters"] for p in c["truncated"]}
+    assert all(
+        f"chapters[{c['index']}].{name}" in result["truncated"]
+        for c in result["chapters"]
+        for name in c["truncated"]
+    )
+    assert flagged <= {"title", "part_title", "start_label", "end_label"}
     assert len(body) < 5_000_000
