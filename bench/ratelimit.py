@@ -9,9 +9,8 @@ does. The window is shortened from 60 s to ``--window-s`` so a run takes seconds
 the limiters' slack for jitter is not shortened as much (``--headroom``). Three limiters run:
 
 - ``dynamodb gcra``: the limiter the enrich Lambdas share, one limiter and one DynamoDB client per thread
-  (like separate Lambdas), against the embedded moto. moto's server does not apply conditional writes to one
-  item atomically as DynamoDB does, so its ``update_item`` is serialised here (the integration test does the
-  same) to give it DynamoDB's semantics;
+  (like separate Lambdas), against the embedded moto, whose writes the emulation serialises as DynamoDB
+  does (moto alone does not apply two writes to one item one at a time);
 - ``in-process gcra``: the limiter of a laptop run, shared by the threads;
 - ``fixed window``: the baseline, a counter per aligned window (the previous shared limiter), in-process.
 
@@ -141,18 +140,10 @@ def embedded_dynamodb() -> Iterator[tuple[str, Callable[[], Any]]]:
     import logging
 
     import boto3
-    from moto.dynamodb.models import DynamoDBBackend
 
     from enhancer.local.emulator import EmbeddedAws
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log
-    original, lock = DynamoDBBackend.update_item, threading.Lock()
-
-    def update_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
     os.environ.update(
         AWS_ACCESS_KEY_ID="local",
         AWS_SECRET_ACCESS_KEY="local",  # noqa: S106 - moto accepts anything
@@ -169,10 +160,7 @@ def embedded_dynamodb() -> Iterator[tuple[str, Callable[[], Any]]]:
             AttributeDefinitions=[{"AttributeName": "bucket_key", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        try:
-            yield "ratelimit", client
-        finally:
-            DynamoDBBackend.update_item = original  # type: ignore[method-assign]
+        yield "ratelimit", client
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The shared rate limiter (GCRA, the next free slot in DynamoDB) against moto over HTTP."""
+"""The shared rate limiter (GCRA, the next free slot in DynamoDB) against moto over HTTP, whose writes the
+emulation serialises as DynamoDB does (``serialise_dynamodb_writes``)."""
 
 import itertools
 import threading
@@ -12,23 +13,6 @@ from enhancer.errors import RetryableError
 from enhancer.providers.ratelimit import SLOT_ATTRIBUTE, DynamoDbRateLimiter, RateLimitBusyError
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def atomic_updates(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies conditional writes to one item atomically; moto's server handles concurrent
-    requests without that guarantee (two threads can both add to the same old value). The embedded server
-    runs in this process, so serialise its ``update_item`` to give the emulation DynamoDB's real semantics."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    original = DynamoDBBackend.update_item
-    lock = threading.Lock()
-
-    def update_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(DynamoDBBackend, "update_item", update_item)
 
 
 @pytest.fixture
@@ -63,7 +47,6 @@ def _item(table: str, key: str) -> dict[str, Any]:
     )["Item"]
 
 
-@pytest.mark.usefixtures("atomic_updates")
 def test_concurrent_workers_get_distinct_slots_one_interval_apart(limiter_table: str) -> None:
     # Given 6 workers sharing a budget of 4 requests per 0.5 s (each its own limiter and client, like
     # separate Lambdas), When each takes 3 slots at once, Then every slot is its own, at least one interval
