@@ -21,11 +21,14 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from enhancer import snapstart
 from enhancer.observability import logger, metrics, tracer
 from enhancer.pipeline.context import current_pipeline
 from enhancer.pipeline.providers import current_provider
 from enhancer.pipeline.records import handle_enrich_record
 from enhancer.settings import get_settings
+
+snapstart.prime(provider=True)
 
 
 @lru_cache(maxsize=4)

@@ -35,3 +35,9 @@ def current_provider(config: AppConfig) -> EnrichmentProvider:
             cached = (config, provider_for(get_settings(), config))
             _providers[id(config)] = cached
         return cached[1]
+
+
+def clear_provider_cache() -> None:
+    """Drop the built providers (their SDK clients and connections), e.g. after a SnapStart restore."""
+    with _lock:
+        _providers.clear()
