@@ -12,7 +12,7 @@ version stays active (at least 3 hours), and each restore, per GB restored.
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -93,6 +93,10 @@ class EnhancerFunction(Construct):
 
     def _live_alias(self) -> lambda_.Alias:
         """The alias on the current published version (the one SnapStart snapshots), for every invoker."""
+        Annotations.of(self.function).acknowledge_warning(
+            "@aws-cdk/aws-lambda:snapStartRequirePublish",
+            "A version is published on every change (current_version) and invoked through the live alias.",
+        )
         return lambda_.Alias(self, "Live", alias_name=LIVE_ALIAS, version=self.function.current_version)
 
     def _role(self) -> iam.Role:
