@@ -2,9 +2,10 @@
 
 The Tracer costs nothing at import when tracing is off (Powertools' own rule: off outside Lambda, under SAM
 local or Chalice, or with ``POWERTOOLS_TRACE_DISABLED``): it gets a no-op provider, so the X-Ray SDK (and
-the botocore it loads) is never imported. On Lambda it is the X-Ray recorder, patching only what the
-functions call out through — botocore (every AWS call, Bedrock included) and httpx (the OpenAI and
-Anthropic SDKs) — instead of every library X-Ray knows, each of which patching would import.
+the botocore client it builds) is never imported. On Lambda it is the X-Ray recorder, patching botocore
+(every AWS call, Bedrock included) and httplib (``http.client``) — not every library X-Ray knows, each of
+which patching would import (requests, sqlite3, …), none of which the functions call through. The OpenAI
+and Anthropic SDKs send through httpx2, which X-Ray does not patch, with or without this.
 """
 
 import os
@@ -21,7 +22,7 @@ from aws_lambda_powertools.tracing.base import BaseProvider, BaseSegment
 
 SERVICE_NAME = "doc-enhancer"
 METRICS_NAMESPACE = "DocumentEnhancer"
-TRACED_MODULES = ("botocore", "httpx")
+TRACED_MODULES = ("botocore", "httplib")
 
 
 def tracing_enabled() -> bool:
