@@ -98,3 +98,4 @@ class MetricName(StrEnum):
     VALIDATION_FAILURES = "ValidationFailures"
     ESTIMATED_COST_USD = "EstimatedCostUSD"
     PAGES_EXTRACTED = "PagesExtracted"
+    DOCUMENTS_STALLED = "DocumentsStalled"
