@@ -19,7 +19,7 @@ import time
 
 from common import REPO, machine, median
 
-HANDLERS = ("extract", "extract_pages", "enrich", "validate", "api")
+HANDLERS = ("extract", "extract_pages", "enrich", "validate", "api", "sweeper")
 TARGET_MS = 300
 # What every handler needs whatever we do: boto3 with a client's machinery, Powertools' logger and batch
 # utility, pydantic. Measured the same way, in the same run, so the rest is what our own code adds.
