@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from enhancer import snapstart
 from enhancer.api.app import resolve
 from enhancer.observability import logger, metrics, tracer
 from enhancer.settings import LlmSettings
@@ -12,6 +13,8 @@ from enhancer.startup import check_configuration
 
 # Cold start: a bad config stops the function here with the file, the field and the reason.
 check_configuration(LlmSettings())
+
+snapstart.prime(provider=False)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
