@@ -14,7 +14,15 @@ import boto3
 from botocore.exceptions import ClientError
 
 from enhancer.local.limits import LocalLimits
-from enhancer.resources import BUCKETS, INCOMING_PREFIX, QUEUES, TABLES, dlq_name, resource_name
+from enhancer.resources import (
+    BUCKETS,
+    INCOMING_PREFIX,
+    PDF_KEY_SUFFIXES,
+    QUEUES,
+    TABLES,
+    dlq_name,
+    resource_name,
+)
 
 ENV_STAGE = "STAGE"
 
@@ -65,17 +73,19 @@ def provision(
         NotificationConfiguration={
             "QueueConfigurations": [
                 {
+                    "Id": f"ingest-{suffix}",
                     "QueueArn": queue_arns["ingest"],
                     "Events": ["s3:ObjectCreated:*"],
                     "Filter": {
                         "Key": {
                             "FilterRules": [
                                 {"Name": "prefix", "Value": INCOMING_PREFIX},
-                                {"Name": "suffix", "Value": ".pdf"},
+                                {"Name": "suffix", "Value": suffix},
                             ]
                         }
                     },
                 }
+                for suffix in PDF_KEY_SUFFIXES
             ]
         },
     )
