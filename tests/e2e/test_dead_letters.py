@@ -47,7 +47,8 @@ def test_a_dead_lettered_document_fails_with_its_code_and_redrive_completes_it(
     # Given a document VALIDATING whose validate message died (as after three crashed invocations)
     bucket = stack.env["INPUT_BUCKET"]
     s3: Any = boto3.client("s3", endpoint_url=endpoint)
-    key = "parked/dead-lettered.pdf"
+    # Under incoming/ (the only prefix extract may read) but without a .pdf suffix, so no upload event fires
+    key = "incoming/dead-lettered.parked"
     etag = s3.put_object(Bucket=bucket, Key=key, Body=pdf.read_bytes())["ETag"].strip('"')
     document_id = document_id_for(bucket, key, etag)
     now = utcnow()
