@@ -1,7 +1,8 @@
 """Crash points: for each step, the N-th AWS call of one invocation fails (all its SDK retries, through the
 fault proxy), for every N that invocation makes, and in bursts of three calls; SQS then redelivers as it
 would. Every time the document must end terminal with the clean run's result, one validate message must
-have finished it, and no message may be left behind or dead-lettered.
+have finished it, and no message may be left behind or dead-lettered. Each invocation runs with its
+function's role (``enhancer.local.iam``), so a retry path that needs a grant the role lacks fails here too.
 
 The driver plays the event source mapping itself, one invocation at a time, so "the N-th call of step S"
 means the same call in every scenario. A failed record becomes visible again at once (SQS's visibility
@@ -21,6 +22,7 @@ from typing import Any
 import boto3
 import pytest
 
+from enhancer.local import iam
 from enhancer.local.emulator import EmbeddedAws
 from enhancer.local.faults import CallPlan, FaultProxy
 from enhancer.local.functions import load_handler_module, sqs_event
@@ -65,6 +67,7 @@ class Trace:
     left_in_queues: int = 0
     dead_letters: int = 0
     invocations: Counter[str] = field(default_factory=Counter)
+    denied: list[iam.Need] = field(default_factory=list)  # calls a function's role did not allow
 
 
 @dataclass
@@ -148,10 +151,14 @@ class CrashStack:
         arn = self.admin_sqs.get_queue_attributes(
             QueueUrl=self.env[spec.env_var], AttributeNames=["QueueArn"]
         )["Attributes"]["QueueArn"]
+        iam.install()
+        invocation = iam.Invocation.of(spec.consumer, timeout_s=INVOCATION_S)
+        invocation.denied = trace.denied
         try:
-            response = load_handler_module(spec.consumer).lambda_handler(
-                sqs_event(messages, arn), Context(spec.consumer)
-            )
+            with iam.acting_as(invocation):  # the function's role, as on AWS
+                response = load_handler_module(spec.consumer).lambda_handler(
+                    sqs_event(messages, arn), Context(spec.consumer)
+                )
             failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
         except Exception:
             failed = {m["MessageId"] for m in messages}
@@ -284,3 +291,4 @@ def test_a_failing_aws_call_anywhere_in_a_step_never_strands_or_changes_the_docu
         assert trace.validate_messages == 1, where
         assert trace.left_in_queues == 0, where
         assert trace.dead_letters == 0, where
+        assert not trace.denied, (where, trace.denied)

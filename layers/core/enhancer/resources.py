@@ -257,7 +257,9 @@ GRANTS: tuple[FunctionGrants, ...] = (
         function="extract",
         objects=(
             ObjectGrant(bucket="input", prefix=INCOMING_PREFIX, read=True),
-            ObjectGrant(bucket="output", prefix=WORK_PREFIX, write=True),
+            # read too: a retried extract of an ENRICHING document re-sends its enrich messages from the
+            # manifest it wrote (found by the fault-proxy run once IAM was enforced)
+            ObjectGrant(bucket="output", prefix=WORK_PREFIX, read=True, write=True),
             _FAILED_RESULT,
         ),
         tables=("documents", "idempotency"),

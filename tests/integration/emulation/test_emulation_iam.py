@@ -12,8 +12,14 @@ from botocore.exceptions import ClientError
 
 from enhancer import resources
 from enhancer.local import iam
+from enhancer.local.functions import invoke, sqs_event
 from enhancer.local.provision import provision
 from enhancer.local.session import RunOptions, run_local
+from enhancer.models import DocumentStatus
+from enhancer.pipeline.context import build_pipeline
+from enhancer.pipeline.ids import document_id_for
+from enhancer.settings import get_settings
+from tests.reliability.harness import clear_caches, small_pdf
 
 pytestmark = pytest.mark.integration
 
@@ -212,3 +218,48 @@ def test_iam_wildcards_and_conditions_match_like_aws() -> None:
     assert iam.allows(statements, iam.Need("s3:ListBucket", "arn:aws:s3:::b", s3_prefix="work/d/"))
     assert not iam.allows(statements, iam.Need("s3:ListBucket", "arn:aws:s3:::b", s3_prefix=""))
     assert not iam.allows(statements, iam.Need("s3:ListBucket", "arn:aws:s3:::b"))  # HeadBucket: no prefix
+
+
+def test_a_retried_extract_of_an_enriching_document_may_read_its_manifest(
+    stack: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found by the fault-proxy run once IAM was enforced: extract's role could write work/ but not read it,
+    # so a redelivered extract of an ENRICHING document (its idempotency record gone with a failed
+    # invocation) could not re-send the enrich messages from its manifest, and failed the document.
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    clear_caches()
+    s3: Any = boto3.client("s3")
+    sqs: Any = boto3.client("sqs")
+    for spec in resources.QUEUES:  # the s3:TestEvent that setting up the notification sent
+        sqs.purge_queue(QueueUrl=stack[spec.env_var])
+    etag = s3.put_object(Bucket=stack["INPUT_BUCKET"], Key="incoming/retried.pdf", Body=small_pdf(3))["ETag"]
+    document_id = document_id_for(stack["INPUT_BUCKET"], "incoming/retried.pdf", etag)
+    queue = stack["INGEST_QUEUE_URL"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, AttributeNames=["All"])["Messages"]
+    assert invoke("extract", sqs_event([message], arn)) == {"batchItemFailures": []}
+    pipeline = build_pipeline(get_settings())
+    assert pipeline.documents.get(document_id).status == DocumentStatus.ENRICHING  # type: ignore[union-attr]
+    ddb: Any = boto3.client("dynamodb")
+    table = stack["IDEMPOTENCY_TABLE"]
+    for item in ddb.scan(TableName=table)["Items"]:
+        ddb.delete_item(TableName=table, Key={"id": item["id"]})
+    denied: list[iam.Need] = []
+    original = iam.Invocation.of
+
+    def recording(function_key: str, *, timeout_s: float) -> iam.Invocation:
+        invocation = original(function_key, timeout_s=timeout_s)
+        invocation.denied = denied
+        return invocation
+
+    monkeypatch.setattr(iam.Invocation, "of", staticmethod(recording))
+
+    # When the same message is delivered again
+    assert invoke("extract", sqs_event([message], arn)) == {"batchItemFailures": []}
+
+    # Then the role allowed every call, the document is still ENRICHING, and its enrich messages went again
+    assert denied == []
+    assert pipeline.documents.get(document_id).status == DocumentStatus.ENRICHING  # type: ignore[union-attr]
+    depth = sqs.get_queue_attributes(QueueUrl=stack["ENRICH_QUEUE_URL"], AttributeNames=["All"])["Attributes"]
+    assert int(depth["ApproximateNumberOfMessages"]) == 2 * 3  # each of the 3 chapters' messages, twice
+    clear_caches()
