@@ -97,6 +97,14 @@ class QueuePoller:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _poll(self) -> None:
+        # Its own keys for its lines: Powertools puts each invocation's context on the logger all threads
+        # share, so a poller's "receive failed" would otherwise name whichever function ran last.
+        logger.thread_safe_append_keys(
+            function_name=f"event-source-mapping-{self.spec.key}",
+            function_arn=None,
+            function_request_id=None,
+            function_memory_size=None,
+        )
         while not self._stop.is_set():
             if not self._slots.acquire(timeout=0.5):
                 continue
