@@ -309,11 +309,14 @@ GRANTS: tuple[FunctionGrants, ...] = (
     ),
     FunctionGrants(
         # Reads and fails documents, writes their failed result, reads every queue's settings and peeks at
-        # (never deletes from) the DLQs.
+        # (never deletes from) the DLQs. PutItem: the record of an upload whose ingest message died before
+        # extraction wrote it (``sweep._record_dead_upload``).
         function="sweeper",
         objects=(_FAILED_RESULT,),
         table_grants=(
-            TableGrant(table="documents", actions=("dynamodb:GetItem", "dynamodb:UpdateItem")),
+            TableGrant(
+                table="documents", actions=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+            ),
             TableGrant(table="documents", actions=("dynamodb:Query",), index="status-index"),
         ),
         reads_queue_attributes=True,
