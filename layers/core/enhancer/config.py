@@ -163,8 +163,31 @@ class LanguageRule(_Rule):
     values: list[str] = Field(min_length=1, description="ISO 639-1 codes accepted")
 
 
+class UniqueSentencesRule(_Rule):
+    type: Literal["unique_sentences"]
+
+
+class CompleteSentencesRule(_Rule):
+    type: Literal["complete_sentences"]
+
+
+class UniqueItemsRule(_Rule):
+    type: Literal["unique_items"]
+    containment: bool = Field(
+        default=False, description="also flag an item whose words occur inside another item's"
+    )
+
+
 ValidationRule = Annotated[
-    RequiredRule | LengthRule | CountRule | AllowedValuesRule | PageTilingRule | LanguageRule,
+    RequiredRule
+    | LengthRule
+    | CountRule
+    | AllowedValuesRule
+    | PageTilingRule
+    | LanguageRule
+    | UniqueSentencesRule
+    | CompleteSentencesRule
+    | UniqueItemsRule,
     Field(discriminator="type"),
 ]
 

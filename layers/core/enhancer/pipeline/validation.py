@@ -6,22 +6,30 @@ document is PARTIAL, not invalid); and ``page_tiling`` accepts two consecutive c
 when they are parts of one split chapter (same title), because a page longer than the chapter limit is cut.
 """
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from enhancer.config import (
     AllowedValuesRule,
+    CompleteSentencesRule,
     CountRule,
     LanguageRule,
     LengthRule,
     PageTilingRule,
     RequiredRule,
+    UniqueItemsRule,
+    UniqueSentencesRule,
     ValidationRule,
     ValidationRulesConfig,
 )
 from enhancer.models import Severity, ValidationIssue, ValidationReport
+from enhancer.providers.offline import contains, sentence_key, term_key
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"')\]]?\s+")
+_OPENING = re.compile(r"^[\"'(\[]?[^\W_a-zà-ÿ]", re.UNICODE)
+_CLOSING = re.compile(r"[.!?][\"')\]]?$")
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 _SKIPPED_UNDER_FAILED = ("metadata", "llm")
 
@@ -107,7 +115,57 @@ def _check(rule: ValidationRule, found: Found, document: dict[str, Any]) -> str 
                 return None
             page_count = (document.get("pdf") or {}).get("page_count")
             return tiling_problem(value, page_count)
+        case UniqueSentencesRule():
+            return repeated_sentence(value) if found.present and isinstance(value, str) else None
+        case CompleteSentencesRule():
+            return truncation(value) if found.present and isinstance(value, str) else None
+        case UniqueItemsRule():
+            if not found.present or not isinstance(value, list):
+                return None
+            return duplicate_items([str(v) for v in value], containment=rule.containment)
     return None
+
+
+def repeated_sentence(text: str) -> str | None:
+    """The first sentence that occurs twice (ignoring case, spacing and punctuation), or None."""
+    seen: set[str] = set()
+    for sentence in _SENTENCE_BREAK.split(text.strip()):
+        key = sentence_key(sentence)
+        if key in seen:
+            return f"repeats the sentence {_quote(sentence)}"
+        if key:
+            seen.add(key)
+    return None
+
+
+def truncation(text: str) -> str | None:
+    """Why the text looks cut (a lower-case start, no closing punctuation, an ellipsis), or None."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if stripped.endswith(("…", "...")):
+        return f"ends with an ellipsis: {_quote(stripped[-60:])}"
+    if not _CLOSING.search(stripped):
+        return f"ends mid-sentence: {_quote(stripped[-60:])}"
+    if not _OPENING.match(stripped):
+        return f"starts mid-sentence: {_quote(stripped[:60])}"
+    return None
+
+
+def duplicate_items(items: list[str], *, containment: bool) -> str | None:
+    """The first pair of items that are one term (same words once lower-cased and stemmed, or with
+    ``containment`` one inside the other), or None."""
+    keys = [term_key(item) for item in items]
+    for later, key in enumerate(keys):
+        for earlier in range(later):
+            other = keys[earlier]
+            if key == other or (containment and (contains(other, key) or contains(key, other))):
+                return f"{items[earlier]!r} and {items[later]!r} are the same term"
+    return None
+
+
+def _quote(text: str) -> str:
+    return repr(text if len(text) <= 80 else text[:79] + "…")
 
 
 def _bounds(size: int, low: int | None, high: int | None, unit: str) -> str | None:
