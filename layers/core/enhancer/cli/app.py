@@ -50,5 +50,10 @@ app.command(name="redrive")(ops.redrive_command)
 app.command(name="reprocess")(ops.reprocess_command)
 
 
+from enhancer.cli.eval import eval_command  # noqa: E402
+
+app.command(name="eval")(eval_command)
+
+
 def main() -> None:
     app()

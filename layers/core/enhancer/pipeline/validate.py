@@ -38,7 +38,7 @@ from enhancer.pipeline.lifecycle import one_line
 from enhancer.pipeline.models import ExtractionManifest
 from enhancer.pipeline.validation import validate_result
 from enhancer.providers.base import EnrichmentProvider, ReduceRequest
-from enhancer.providers.offline import extract_keywords, extractive_summary, term_key
+from enhancer.providers.offline import document_summary, extract_keywords, term_key
 from enhancer.storage import ObjectNotFound
 from enhancer.storage.documents import utcnow
 
@@ -208,8 +208,11 @@ def _document_metadata(
             logger.warning("document reduce failed; extractive summary instead", extra={"error": exc.message})
     if not summary:
         joined = "\n\n".join(summaries)
-        summary = extractive_summary(
-            joined, keywords or extract_keywords(joined, 10, manifest.language), profile.summary_sentences
+        summary = document_summary(
+            summaries,
+            keywords or extract_keywords(joined, 10, manifest.language),
+            profile.summary_sentences,
+            manifest.language,
         )
     metadata = DocumentMetadata(
         title=title,

@@ -428,6 +428,31 @@ def extractive_summary(
     return " ".join(sorted(picked, key=lambda s: positions[s]))
 
 
+def document_summary(
+    chapter_summaries: Sequence[str], keywords: Sequence[str], sentences: int, language: str | None = None
+) -> str:
+    """A summary of summaries that covers the document: each chapter's most central sentence, and when there
+    are more chapters than ``sentences``, the most central of those (LexRank again), in chapter order."""
+    leads: list[str] = []
+    seen: set[str] = set()
+    for summary in chapter_summaries:
+        best = ranked_sentences(summary, keywords, language)[:1]
+        if best and sentence_key(best[0]) not in seen:
+            seen.add(sentence_key(best[0]))
+            leads.append(best[0])
+    if not leads:
+        return extractive_summary("\n\n".join(chapter_summaries), keywords, sentences, language)
+    if len(leads) > sentences:
+        scores, _similarity = lexrank(leads, language)
+        keep = sorted(sorted(range(len(leads)), key=lambda i: (-scores[i], i))[:sentences])
+        leads = [leads[i] for i in keep]
+    picked: list[str] = []
+    for sentence in leads:
+        if sum(len(s) + 1 for s in picked) + len(sentence) <= SUMMARY_MAX_CHARS:
+            picked.append(sentence)
+    return " ".join(picked)
+
+
 def _clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -559,8 +584,8 @@ class OfflineProvider:
         started = time.perf_counter()
         joined = "\n\n".join(s for s in request.chapter_summaries if s)
         keywords = extract_keywords(joined, request.profile.keyword_count, request.language)
-        summary = extractive_summary(
-            joined, keywords, max(request.profile.summary_sentences, 3), request.language
+        summary = document_summary(
+            request.chapter_summaries, keywords, max(request.profile.summary_sentences, 3), request.language
         )
         ranked = ranked_sentences(joined, keywords, request.language)
         fields: dict[str, object] = {}
