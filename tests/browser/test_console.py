@@ -156,3 +156,32 @@ def test_the_eval_report_is_shown_when_there_is_one(
     assert "chapter f1" in table.inner_text()
     assert "a.pdf" in table.inner_text()
     screenshot(page, "eval")
+
+
+def test_drag_and_drop_uploads_several_files(page: Any, stack: ServingStack) -> None:
+    page.goto(stack.api_url + "/")
+    page.wait_for_selector("#documents-table")
+    names = ["kubernetes-field-guide.pdf", "cloud-data-handbook.pdf"]
+    files = [{"name": n, "data": list((SAMPLES / n).read_bytes())} for n in names]
+
+    # When two PDFs are dropped on the zone (a real DataTransfer, as a drag from the desktop makes)
+    transfer = page.evaluate_handle(
+        """(files) => {
+            const transfer = new DataTransfer();
+            for (const f of files) {
+                transfer.items.add(new File([new Uint8Array(f.data)], f.name, { type: "application/pdf" }));
+            }
+            return transfer;
+        }""",
+        files,
+    )
+    page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+
+    # Then both are uploaded and finish in the list
+    for name in names:
+        line = page.locator(f"#uploads li[data-file='{name}'][data-state=uploaded]")
+        line.wait_for()
+        document_id = line.get_attribute("data-document-id")
+        page.locator(f"tr[data-document-id='{document_id}'][data-status=COMPLETED]").wait_for(
+            timeout=RESULT_TIMEOUT_MS
+        )

@@ -1,10 +1,13 @@
 """``doc-enhancer serve``: the embedded stack, the pipeline workers and the HTTP API, until Ctrl-C."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from enhancer.local.server import ServeOptions, serve_stack, wait_forever
+
+DEFAULT_EVAL_REPORT = Path("outputs") / "eval-report.json"
 
 
 def serve(
@@ -22,17 +25,27 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(min=1, help="concurrent enrich workers (MAX_WORKERS)")
     ] = None,
+    eval_report: Annotated[
+        Path | None, typer.Option(help="eval report the console shows (default: outputs/eval-report.json)")
+    ] = None,
 ) -> None:
     """Serve the API on http://HOST:PORT with the pipeline running behind it, until Ctrl-C."""
     from rich.console import Console
 
     console = Console(stderr=True)
+    report = eval_report or DEFAULT_EVAL_REPORT
     options = ServeOptions(
-        host=host, port=port, endpoint_url=endpoint_url, provider=provider, workers=workers
+        host=host,
+        port=port,
+        endpoint_url=endpoint_url,
+        provider=provider,
+        workers=workers,
+        extra_env={"EVAL_REPORT": str(report.resolve())},
     )
     try:
         with serve_stack(options) as stack:
             console.print(f"API        {stack.api_url}   (try: curl {stack.api_url}/health)", highlight=False)
+            console.print(f"console    {stack.api_url}/", highlight=False)
             console.print(f"AWS        {stack.endpoint_url}   (embedded emulation unless --endpoint-url)")
             console.print("operator commands use this environment, e.g.:", highlight=False)
             console.print(
