@@ -27,6 +27,7 @@ from enhancer.local.server import ServeOptions, serve_stack
 from enhancer.models import DocumentRecord, DocumentStatus
 from enhancer.storage import DocumentStore
 
+NOTHING_NEW = b'{"items": [], "next_token": null}'
 STATUSES = [DocumentStatus.COMPLETED] * 8 + [DocumentStatus.FAILED, DocumentStatus.ENRICHING]
 
 
@@ -59,7 +60,9 @@ def measure(
         page.route(
             "**/documents?*",
             lambda route: route.fulfill(
-                status=200, content_type="application/json", body=recorded[route.request.url]
+                status=200,
+                content_type="application/json",
+                body=recorded.get(route.request.url) or NOTHING_NEW,  # a later refresh: nothing changed
             ),
         )
     else:

@@ -11,6 +11,10 @@ DEFAULT_EVAL_REPORT = Path("outputs") / "eval-report.json"
 
 
 def serve(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="PDFs or folders to submit once the stack is up (e.g. samples/)"),
+    ] = None,
     port: Annotated[int, typer.Option(min=0, max=65535, help="API port (0: any free port)")] = 8080,
     host: Annotated[str, typer.Option(help="API address; keep 127.0.0.1 unless you mean to share it")] = (
         "127.0.0.1"
@@ -29,7 +33,7 @@ def serve(
         Path | None, typer.Option(help="eval report the console shows (default: outputs/eval-report.json)")
     ] = None,
 ) -> None:
-    """Serve the API on http://HOST:PORT with the pipeline running behind it, until Ctrl-C."""
+    """Serve the API and the web console on http://HOST:PORT with the pipeline behind it, until Ctrl-C."""
     from rich.console import Console
 
     console = Console(stderr=True)
@@ -53,6 +57,15 @@ def serve(
             )
             for name, value in sorted(stack.env.items()):
                 console.print(f"  export {name}={value}", highlight=False, soft_wrap=True)
+            if paths:
+                from enhancer.local.session import RunError, _upload, find_pdfs
+
+                try:
+                    submitted = _upload(find_pdfs(paths), stack.env["INPUT_BUCKET"], None)
+                except RunError as exc:
+                    typer.echo(f"error: {exc}", err=True)
+                    raise typer.Exit(1) from exc
+                console.print(f"submitted  {len(submitted)} PDF(s); watch them at {stack.api_url}/")
             console.print("Ctrl-C stops everything (the emulation's data goes with it).")
             wait_forever()
     except KeyboardInterrupt:
