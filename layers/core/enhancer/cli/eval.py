@@ -18,6 +18,7 @@ SHORT = {
     "chapter_keyword_f1": "ch kw F1",
     "summary_similarity": "summary",
     "status_agreement": "status",
+    "summary_judge": "judge",
 }
 
 
@@ -55,11 +56,22 @@ def eval_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="print the report as JSON instead of the table")
     ] = False,
+    judge: Annotated[
+        bool, typer.Option("--judge", help="also score summaries with an LLM (LLM_PROVIDER=openai + its key)")
+    ] = False,
 ) -> None:
     """Score results against truth: chapter starts (P/R/F1), titles, keywords, summaries, error codes."""
     thresholds = _thresholds(minimum or [])
+    from enhancer.eval.judge import JudgeUnavailable, SummaryJudge
+    from enhancer.settings import LlmSettings
+
     try:
-        scored = evaluate(results, truth, thresholds, label=label)
+        summary_judge = SummaryJudge(LlmSettings()) if judge else None
+    except JudgeUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from exc
+    try:
+        scored = evaluate(results, truth, thresholds, label=label, judge=summary_judge)
         compared = evaluate(baseline, truth, label=str(baseline)) if baseline else None
     except EvalInputError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from enhancer.eval import metrics
+from enhancer.eval.judge import SummaryJudge
 from enhancer.eval.truth import TruthDocument
 
 METRICS: dict[str, str] = {
@@ -24,6 +25,7 @@ METRICS: dict[str, str] = {
     "chapter_keyword_f1": "chapter keywords against the true ones, mean over chapters found",
     "summary_similarity": "document summary against the reference (ROUGE-1 F1, stemmed content words)",
     "status_agreement": "status and error code as the truth says",
+    "summary_judge": "document summary against the reference, scored by an LLM (only with --judge)",
 }
 
 
@@ -147,23 +149,39 @@ def score_document(truth: TruthDocument, result: dict[str, Any] | None) -> dict[
 
 
 def evaluate(
-    results_dir: Path, truth_dir: Path, thresholds: dict[str, float] | None = None, label: str | None = None
+    results_dir: Path,
+    truth_dir: Path,
+    thresholds: dict[str, float] | None = None,
+    label: str | None = None,
+    judge: SummaryJudge | None = None,
 ) -> EvalReport:
-    """Score every truth file's document; ``failures`` lists the overall figures below ``thresholds``."""
+    """Score every truth file's document; ``failures`` lists the overall figures below ``thresholds``.
+    With a ``judge``, document summaries are also scored by it (``summary_judge``)."""
     truths = load_truth(truth_dir)
     results = load_results(results_dir)
     documents: list[DocumentScore] = []
     for name, truth in truths.items():
         found = results.get(name)
         data = found[1] if found else None
+        scores = score_document(truth, data)
+        notes = [] if found else ["no result for this file"]
+        reference = truth.document.summary if truth.document else None
+        if judge is not None and reference:
+            summary = ((data or {}).get("document") or {}).get("summary") or ""
+            try:
+                verdict = judge.score(summary, reference)
+                scores["summary_judge"] = round(verdict.score, 4)
+                notes.append(f"judge: {verdict.reason}")
+            except Exception as exc:  # a judge's failure is a missing score, never a failed eval
+                notes.append(f"judge gave no score ({type(exc).__name__}: {str(exc)[:200]})")
         documents.append(
             DocumentScore(
                 file=name,
                 result=str(found[0]) if found else None,
                 status=data.get("status") if data else None,
                 error_code=data.get("error_code") if data else None,
-                scores=score_document(truth, data),
-                notes=[] if found else ["no result for this file"],
+                scores=scores,
+                notes=notes,
             )
         )
     overall = {
