@@ -31,3 +31,4 @@ class MetricName(StrEnum):
     VALIDATION_FAILURES = "ValidationFailures"
     ESTIMATED_COST_USD = "EstimatedCostUSD"
     PAGES_EXTRACTED = "PagesExtracted"
+    DOCUMENTS_STALLED = "DocumentsStalled"

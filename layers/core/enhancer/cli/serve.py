@@ -58,10 +58,11 @@ def serve(
             for name, value in sorted(stack.env.items()):
                 console.print(f"  export {name}={value}", highlight=False, soft_wrap=True)
             if paths:
-                from enhancer.local.session import RunError, _upload, find_pdfs
+                from enhancer.local.session import DocumentSummary, RunError, _upload, find_pdfs
 
+                submitted: list[DocumentSummary] = []
                 try:
-                    submitted = _upload(find_pdfs(paths), stack.env["INPUT_BUCKET"], None)
+                    _upload(find_pdfs(paths), stack.env["INPUT_BUCKET"], None, submitted)
                 except RunError as exc:
                     typer.echo(f"error: {exc}", err=True)
                     raise typer.Exit(1) from exc

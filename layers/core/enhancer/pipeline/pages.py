@@ -60,6 +60,8 @@ def _extract_range(pipeline: Pipeline, record: DocumentRecord, message: PagesMes
             engine=part.engine,
             unreadable=part.unreadable,
             texts=part.texts,
+            styles=[[line.dump() for line in page] for page in part.styles],
+            labels=part.labels,
         ),
     )
     logger.info("page range extracted", extra={"first_page": part.first, "last_page": part.last})
@@ -73,6 +75,7 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, first_page: int) -> bool
         return False
     from enhancer.pdf.document import PdfStructure
     from enhancer.pdf.pages import RangeText, result_from_ranges
+    from enhancer.pdf.typography import StyledLine
 
     plan = pipeline.objects.get_model(pipeline.output_bucket, pages_plan_key(record.document_id), PagesPlan)
     ranges = []
@@ -80,7 +83,10 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, first_page: int) -> bool
         stored = pipeline.objects.get_model(
             pipeline.output_bucket, pages_key(record.document_id, first, last), PageRangeFile
         )
-        ranges.append(RangeText(first, last, stored.texts, stored.unreadable, stored.engine))
+        styles = [[StyledLine.load(row) for row in page] for page in stored.styles]
+        ranges.append(
+            RangeText(first, last, stored.texts, stored.unreadable, stored.engine, styles, stored.labels)
+        )
     structure = PdfStructure(
         page_count=plan.page_count,
         title=plan.title,

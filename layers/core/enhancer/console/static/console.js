@@ -350,7 +350,9 @@ function chapterBlock(chapter) {
       "summary",
       {},
       h("strong", { class: "chapter-title" }, chapter.title),
-      " — pages " + chapter.start_page + "–" + chapter.end_page + " · detected by " + chapter.detected_by + " · ",
+      " — pages " + chapter.start_page + "–" + chapter.end_page +
+        (chapter.start_label ? " (printed " + chapter.start_label + "–" + (chapter.end_label || "") + ")" : "") +
+        " · detected by " + chapter.detected_by + " · ",
       h("span", { class: "status " + chapter.status }, chapter.status),
     ),
     h(
@@ -385,7 +387,7 @@ function chapterTree(chapters) {
   // Parts group chapters when the result names them; otherwise the chapters are the top level.
   const groups = new Map();
   for (const chapter of chapters) {
-    const part = chapter.part || "";
+    const part = chapter.part_title || "";
     if (!groups.has(part)) groups.set(part, []);
     groups.get(part).push(chapter);
   }
