@@ -196,3 +196,13 @@ def test_language_detection() -> None:
     )
     assert detect_language("مرحبا بالعالم هذا نص عربي قصير") == "ar"
     assert detect_language("12 34") is None
+
+
+def test_terms_are_the_same_from_many_threads() -> None:
+    # The enrich workers run in threads: a shared Snowball stemmer stems the other threads' words.
+    from concurrent.futures import ThreadPoolExecutor
+
+    words = ["horizontal pod autoscaler", "replicas", "readiness probes", "managed data services"] * 500
+    serial = [term_key(w) for w in words]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(term_key, words)) == serial

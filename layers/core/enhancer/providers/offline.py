@@ -16,11 +16,11 @@ words, or left empty. The output is checked against the profile's output model, 
 """
 
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -135,9 +135,16 @@ _CUES: dict[str, tuple[str, ...]] = {
 }
 
 
-@lru_cache(maxsize=16)
+_per_thread = threading.local()
+
+
 def _stemmer(language: str) -> Any:
-    return snowballstemmer.stemmer(_STEMMERS.get(language, "english"))
+    """One stemmer per thread and language: a Snowball stemmer keeps its working word on the instance, so
+    the enrich workers sharing one would stem each other's words."""
+    stemmers: dict[str, Any] = _per_thread.__dict__.setdefault("stemmers", {})
+    if language not in stemmers:
+        stemmers[language] = snowballstemmer.stemmer(_STEMMERS.get(language, "english"))
+    return stemmers[language]
 
 
 def term_key(term: str, language: str | None = None) -> tuple[str, ...]:
@@ -212,11 +219,15 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-@lru_cache(maxsize=16)
 def _extractor(language: str, top: int) -> Any:
-    import yake  # deferred: loads its stopword lists
+    """One YAKE extractor per thread, language and size (it keeps caches on the instance)."""
+    extractors: dict[tuple[str, int], Any] = _per_thread.__dict__.setdefault("extractors", {})
+    if (language, top) not in extractors:
+        import yake  # deferred: loads its stopword lists
 
-    return yake.KeywordExtractor(lan=language if language in YAKE_LANGUAGES else "en", n=3, top=top)
+        code = language if language in YAKE_LANGUAGES else "en"
+        extractors[language, top] = yake.KeywordExtractor(lan=code, n=3, top=top)
+    return extractors[language, top]
 
 
 def stopwords(language: str | None) -> frozenset[str]:
