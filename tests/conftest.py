@@ -24,6 +24,10 @@ for _name, _value in {
     "POWERTOOLS_TRACE_DISABLED": "true",
 }.items():
     os.environ[_name] = _value
+# moto with DynamoDB's one-at-a-time writes to an item, for in-process mock_aws as for the embedded server.
+from enhancer.local.emulator import serialise_dynamodb_writes  # noqa: E402
+
+serialise_dynamodb_writes()
 for _name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_PROVIDER", "LLM_FALLBACK_PROVIDER", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 

@@ -118,7 +118,7 @@ class PipelineConstruct(Construct):
         )
 
     def _subscribe(self, spec: QueueSpec) -> None:
-        consumer = self.functions[spec.consumer].function
+        consumer = self.functions[spec.consumer].invocable
         consumer.add_event_source(
             sources.SqsEventSource(
                 self.queues[spec.key],
