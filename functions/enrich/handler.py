@@ -26,8 +26,11 @@ from enhancer.observability import logger, metrics, tracer
 from enhancer.pipeline.context import current_pipeline
 from enhancer.pipeline.providers import current_provider
 from enhancer.pipeline.records import handle_enrich_record
-from enhancer.settings import get_settings
+from enhancer.settings import LlmSettings, get_settings
+from enhancer.startup import check_configuration
 
+# Cold start: a bad config stops the function here with the file, the field and the reason.
+check_configuration(LlmSettings())
 snapstart.prime(provider=True)
 
 

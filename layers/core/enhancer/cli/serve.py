@@ -36,6 +36,9 @@ def serve(
     """Serve the API and the web console on http://HOST:PORT with the pipeline behind it, until Ctrl-C."""
     from rich.console import Console
 
+    from enhancer.cli import preflight
+
+    preflight.check(provider=provider)
     console = Console(stderr=True)
     report = eval_report or DEFAULT_EVAL_REPORT
     options = ServeOptions(

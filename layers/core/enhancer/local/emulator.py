@@ -1,4 +1,5 @@
-"""The embedded AWS emulation: moto's server on 127.0.0.1, on a free port, in this process."""
+"""The embedded AWS emulation: moto's server on 127.0.0.1, on a free port, in this process, with presigned
+URLs checked as S3 checks them (``enhancer.local.presigned``)."""
 
 import json
 import threading
@@ -38,10 +39,11 @@ class EmbeddedAws:
     """Start moto's HTTP server; boto3 talks to it like to AWS, through ``endpoint_url``."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        from moto.server import ThreadedMotoServer
+        from enhancer.local.presigned import guarded_moto_server
 
         serialise_dynamodb_writes()
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        # moto behind S3's presigned-URL checks (signed Content-Type, size, key; expiry): moto skips them.
+        self._server = guarded_moto_server(host, port)
         self.endpoint_url = ""
 
     def start(self) -> Self:

@@ -199,7 +199,7 @@ def _run_extraction(
     from enhancer.pdf.pages import open_pdf, page_ranges
 
     started = time.perf_counter()
-    _, profile = pipeline.config.extraction_profiles.get(profile_name)
+    _, profile = pipeline.config.extraction_profiles.require(profile_name)  # UNKNOWN_PROFILE
     data, structure = open_pdf(body, max_file_bytes=pipeline.max_file_bytes, max_pages=pipeline.max_pages)
     if pipeline.pages_queue_url and structure.page_count > pipeline.fanout_pages:
         plan = PagesPlan(
