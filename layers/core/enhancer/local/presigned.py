@@ -6,7 +6,11 @@ API's upload URL ``content-type``, ``host``, ``x-amz-meta-profile`` and, when ``
 received and refuses a different Content-Type, size, metadata or key (403 ``SignatureDoesNotMatch``) and an
 expired URL (403 ``AccessDenied``). moto accepts any of these; ``guard_presigned`` is a WSGI middleware that
 does S3's check first, with the secret key of this process's credentials (the ones the presigner used), and
-leaves every other request (header-signed SDK calls) to moto unchanged.
+leaves every other request (header-signed SDK calls) to moto unchanged. A CORS preflight (``OPTIONS`` with
+``Origin`` and ``Access-Control-Request-Method``) carries the URL but no credentials or body, and S3 answers
+it from the bucket's CORS rules without checking the signature: it goes to moto (whose CORS allows every
+origin) too, so a browser can PUT to the URL; the guard's own refusals carry the same CORS header, so the
+browser can read them.
 """
 
 import hashlib
@@ -30,7 +34,7 @@ def guard_presigned(app: Wsgi, secret_key: Callable[[], str | None] | None = Non
 
     def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         params = _query_pairs(environ.get("QUERY_STRING", ""))
-        if "X-Amz-Signature" not in dict(params):
+        if "X-Amz-Signature" not in dict(params) or _is_preflight(environ):
             return app(environ, start_response)
         secret = lookup()
         problem = check_presigned(environ, params, secret) if secret else None
@@ -41,12 +45,27 @@ def guard_presigned(app: Wsgi, secret_key: Callable[[], str | None] | None = Non
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             f"<Error><Code>{code}</Code><Message>{escape(message)}</Message></Error>"
         ).encode()
-        start_response(
-            "403 Forbidden", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
-        )
+        headers = [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+        if environ.get("HTTP_ORIGIN") and _moto_cors():
+            headers.append(("Access-Control-Allow-Origin", "*"))
+        start_response("403 Forbidden", headers)
         return [body]
 
     return middleware
+
+
+def _is_preflight(environ: dict[str, Any]) -> bool:
+    return (
+        environ.get("REQUEST_METHOD") == "OPTIONS"
+        and bool(environ.get("HTTP_ORIGIN"))
+        and bool(environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"))
+    )
+
+
+def _moto_cors() -> bool:
+    from moto.settings import DISABLE_GLOBAL_CORS
+
+    return not DISABLE_GLOBAL_CORS
 
 
 def check_presigned(
