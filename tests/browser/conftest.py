@@ -1,6 +1,13 @@
 """A real Chromium (Debian's ``chromium`` package, not Playwright's download) driving the console that
-``doc-enhancer serve`` runs, against the embedded stack. Skipped, with the reason, where either is missing."""
+``doc-enhancer serve`` runs, against the embedded stack. Skipped, with the reason, where either is missing.
 
+Playwright's sync API runs an asyncio loop on the test thread for as long as it is open, so any other test
+in the same process would find a running loop (``asyncio.run`` refuses to start there). The browser is
+therefore opened per module and closed before the next module's tests, and the browser modules form one
+xdist group (``--dist loadgroup``) so one worker runs them together instead of reopening it between
+unrelated tests."""
+
+import asyncio
 import os
 import shutil
 import sys
@@ -25,7 +32,7 @@ def chromium_executable() -> str | None:
     return next((path for name in BROWSERS if (path := shutil.which(name))), None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
@@ -40,6 +47,9 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         yield launched
         launched.close()
+    # The next module's tests run on this thread: Playwright's loop must have stopped with it.
+    with pytest.raises(RuntimeError, match="no running event loop"):
+        asyncio.get_running_loop()
 
 
 @pytest.fixture(scope="module")

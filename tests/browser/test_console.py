@@ -12,7 +12,7 @@ from browser_helpers import SAMPLES, hostile_pdf, screenshot, upload, wait_termi
 from enhancer.eval import evaluate
 from enhancer.local.server import ServingStack
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 RESULT_TIMEOUT_MS = 180_000  # bounds a hung pipeline on a busy machine; not a timing assertion
 
 
