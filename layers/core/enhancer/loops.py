@@ -2,6 +2,7 @@
 
 import asyncio
 import contextvars
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -24,4 +25,5 @@ def outside_running_loop(function: Callable[P, R], *args: P.args, **kwargs: P.kw
         return function(*args, **kwargs)
     context = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outside-loop") as thread:
-        return thread.submit(context.run, function, *args, **kwargs).result()
+        call = functools.partial(function, *args, **kwargs)
+        return thread.submit(context.run, call).result()
