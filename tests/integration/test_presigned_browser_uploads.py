@@ -38,7 +38,9 @@ def _signed_url(bucket: str, key: str) -> str:
     )
 
 
-def _send(url: str, method: str, headers: dict[str, str], body: bytes | None = None) -> tuple[int, dict[str, str]]:
+def _send(
+    url: str, method: str, headers: dict[str, str], body: bytes | None = None
+) -> tuple[int, dict[str, str]]:
     request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:

@@ -191,6 +191,13 @@ class _Rule(_ConfigModel):
     path: str = Field(description="dotted path into the result JSON; '[*]' iterates a list")
     severity: Severity = Severity.ERROR
     profiles: list[str] | None = Field(default=None, description="only for these profiles; all when absent")
+    min_source_chars: int | None = Field(
+        default=None,
+        ge=1,
+        description="where the text the value was made from is shorter (the chapter's char_count under "
+        "chapters[*], else pdf.text_chars), a length or count rule keeps only its max and any other rule "
+        "skips the value; unknown lengths are checked",
+    )
 
     @field_validator("path")
     @classmethod
