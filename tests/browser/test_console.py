@@ -102,6 +102,28 @@ def test_api_errors_are_shown_as_the_api_says_them(page: Any, stack: ServingStac
     page.locator("#error", has_text="NOT_FOUND: no document").wait_for()
 
 
+def test_an_upload_s3_refuses_is_shown_with_s3s_reason(page: Any, stack: ServingStack) -> None:
+    # Given an upload ticket whose headers no longer match what the URL was signed with
+    def tamper(route: Any) -> None:
+        response = route.fetch()
+        ticket = response.json()
+        ticket["upload_headers"]["Content-Type"] = "application/octet-stream"
+        route.fulfill(response=response, json=ticket)
+
+    page.route(
+        "**/documents", lambda route: tamper(route) if route.request.method == "POST" else route.continue_()
+    )
+    page.goto(stack.api_url + "/")
+    page.wait_for_selector("#documents-table")
+
+    # When the console PUTs the sample, Then S3's refusal is shown as S3 gave it, and nothing was stored
+    page.set_input_files("#file-input", str(SAMPLES / "research-paper.pdf"))
+    failed = page.locator("#uploads li[data-state=failed]")
+    failed.wait_for()
+    assert "UPLOAD_FAILED: S3 refused the upload (HTTP 403): SignatureDoesNotMatch" in failed.inner_text()
+    assert page.locator("#error").inner_text().startswith("UPLOAD_FAILED: S3 refused the upload (HTTP 403)")
+
+
 def test_a_script_payload_in_a_document_stays_text(page: Any, stack: ServingStack, tmp_path: Path) -> None:
     payload = hostile_pdf(tmp_path / "hostile.pdf")
     document_id = upload(stack.api_url, "hostile<script>.pdf", payload.read_bytes())

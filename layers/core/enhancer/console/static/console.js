@@ -280,6 +280,15 @@ function uploadPanel() {
   return h("section", {}, h("div", { class: "toolbar" }, select), zone);
 }
 
+async function s3Reason(response) {
+  // S3 answers in XML: its <Code> and <Message>, shown as text like every other value.
+  const body = await response.text().catch(() => "");
+  const xml = new DOMParser().parseFromString(body, "application/xml");
+  const code = xml.querySelector("Error > Code")?.textContent;
+  const message = xml.querySelector("Error > Message")?.textContent;
+  return code ? ": " + code + (message ? ": " + message : "") : "";
+}
+
 async function uploadFiles(files, profile) {
   const list = document.getElementById("uploads");
   await Promise.all(
@@ -292,7 +301,7 @@ async function uploadFiles(files, profile) {
         const ticket = await api("documents", { method: "POST", body: JSON.stringify(body) });
         line.textContent = file.name + ": uploading…";
         const put = await fetch(ticket.upload_url, { method: "PUT", headers: ticket.upload_headers, body: file });
-        if (!put.ok) throw new ApiFailure(put.status, "UPLOAD_FAILED", "S3 refused the upload (HTTP " + put.status + ")");
+        if (!put.ok) throw new ApiFailure(put.status, "UPLOAD_FAILED", "S3 refused the upload (HTTP " + put.status + ")" + (await s3Reason(put)));
         line.textContent = file.name + ": uploaded as " + ticket.document_id;
         line.dataset.documentId = ticket.document_id;
         line.dataset.state = "uploaded";
