@@ -7,10 +7,11 @@ from typing import Any
 
 import boto3
 import pytest
-from browser_helpers import SAMPLES, hostile_pdf, screenshot, upload, wait_terminal
 
 from enhancer.eval import evaluate
 from enhancer.local.server import ServingStack
+
+from .browser_helpers import SAMPLES, hostile_pdf, screenshot, upload, wait_terminal
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 RESULT_TIMEOUT_MS = 180_000  # bounds a hung pipeline on a busy machine; not a timing assertion
