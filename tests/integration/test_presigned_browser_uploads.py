@@ -93,3 +93,18 @@ def test_an_options_request_without_a_preflight_is_still_checked(bucket: str) ->
     url = _signed_url(bucket, "incoming/c/x.pdf")
 
     assert _send(url, "OPTIONS", {})[0] == 403
+
+
+def test_metadata_nobody_signed_is_refused(bucket: str) -> None:
+    # Given a URL signed without metadata (an upload without a profile)
+    store = ObjectStore(boto3.session.Session().client("s3", config=Config(signature_version="s3v4")))
+    url = store.presign_put(bucket, "incoming/d/x.pdf", content_type="application/pdf", expires_in=60)
+
+    # When the PUT adds a profile of its own, Then S3's answer: AccessDenied, nothing stored
+    status, _headers = _send(
+        url, "PUT", {"Content-Type": "application/pdf", "x-amz-meta-profile": "nope"}, PDF
+    )
+
+    assert status == 403
+    assert not _exists(bucket, "incoming/d/")
+    assert _send(url, "PUT", {"Content-Type": "application/pdf"}, PDF)[0] == 200
