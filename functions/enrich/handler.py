@@ -4,7 +4,8 @@ validation.
 Powertools' async batch processor runs every record of the batch at once and keeps partial batch failures
 per record; each record runs on a thread of one pool per process, ``MAX_WORKERS`` wide, so at most that
 many chapters are in flight however many invocations share the process (the local runtime's workers do),
-and each still takes its rate-limit slot.
+and each still takes its rate-limit slot. Called from a thread whose event loop is running, the batch runs
+on a fresh thread with a loop of its own.
 """
 
 import asyncio
@@ -22,6 +23,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from enhancer import snapstart
+from enhancer.loops import outside_running_loop
 from enhancer.observability import logger, metrics, tracer
 from enhancer.pipeline.context import current_pipeline
 from enhancer.pipeline.providers import current_provider
@@ -48,10 +50,7 @@ async def record_handler(record: SQSRecord, lambda_context: LambdaContext | None
     )
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-@tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+def _process_batch(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # A processor per invocation: the local runtime calls this handler from several threads.
     return async_process_partial_response(
         event=event,
@@ -59,3 +58,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
         processor=AsyncBatchProcessor(EventType.SQS),
         context=context,
     )
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    # The batch's own event loop cannot start in a thread whose loop runs (a caller in async code).
+    return outside_running_loop(_process_batch, event, context)

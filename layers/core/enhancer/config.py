@@ -191,6 +191,13 @@ class _Rule(_ConfigModel):
     path: str = Field(description="dotted path into the result JSON; '[*]' iterates a list")
     severity: Severity = Severity.ERROR
     profiles: list[str] | None = Field(default=None, description="only for these profiles; all when absent")
+    min_source_chars: int | None = Field(
+        default=None,
+        ge=1,
+        description="where the text the value was made from is shorter (the chapter's char_count under "
+        "chapters[*], else pdf.text_chars), a length or count rule keeps only its max and any other rule "
+        "skips the value; unknown lengths are checked",
+    )
 
     @field_validator("path")
     @classmethod
@@ -243,8 +250,31 @@ class LanguageRule(_Rule):
     values: list[str] = Field(min_length=1, description="ISO 639-1 codes accepted")
 
 
+class UniqueSentencesRule(_Rule):
+    type: Literal["unique_sentences"]
+
+
+class CompleteSentencesRule(_Rule):
+    type: Literal["complete_sentences"]
+
+
+class UniqueItemsRule(_Rule):
+    type: Literal["unique_items"]
+    containment: bool = Field(
+        default=False, description="also flag an item whose words occur inside another item's"
+    )
+
+
 ValidationRule = Annotated[
-    RequiredRule | LengthRule | CountRule | AllowedValuesRule | PageTilingRule | LanguageRule,
+    RequiredRule
+    | LengthRule
+    | CountRule
+    | AllowedValuesRule
+    | PageTilingRule
+    | LanguageRule
+    | UniqueSentencesRule
+    | CompleteSentencesRule
+    | UniqueItemsRule,
     Field(discriminator="type"),
 ]
 

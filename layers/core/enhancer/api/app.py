@@ -258,6 +258,11 @@ def _unexpected(exc: Exception) -> Response[ErrorBody]:
     return _error(HTTPStatus.INTERNAL_SERVER_ERROR, ApiErrorCode.INTERNAL.value, INTERNAL_MESSAGE)
 
 
+from enhancer.api import console  # noqa: E402  (its routes import this module's services lazily)
+
+app.include_router(console.router)
+
+
 def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The handler's entry. Every body this API takes is JSON, but ``curl -d`` labels it
     ``application/x-www-form-urlencoded``; such bodies (and unlabelled ones) are read as JSON. A body nested

@@ -83,5 +83,14 @@ app.command(name="redrive")(ops.redrive_command)
 app.command(name="reprocess")(ops.reprocess_command)
 
 
+from enhancer.cli.eval import eval_command  # noqa: E402
+
+app.command(name="eval")(eval_command)
+
+from enhancer.cli.console import console_command  # noqa: E402
+
+app.command(name="console")(console_command)
+
+
 def main() -> None:
     app()

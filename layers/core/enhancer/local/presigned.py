@@ -3,10 +3,15 @@
 A presigned (SigV4 query) request names the headers its signature covers (``X-Amz-SignedHeaders``: for the
 API's upload URL ``content-type``, ``host``, ``x-amz-meta-profile`` and, when ``size_bytes`` was declared,
 ``content-length``) and the path it may touch (the key). S3 recomputes the signature from the request it
-received and refuses a different Content-Type, size, metadata or key (403 ``SignatureDoesNotMatch``) and an
-expired URL (403 ``AccessDenied``). moto accepts any of these; ``guard_presigned`` is a WSGI middleware that
-does S3's check first, with the secret key of this process's credentials (the ones the presigner used), and
-leaves every other request (header-signed SDK calls) to moto unchanged.
+received and refuses a different Content-Type, size, metadata or key (403 ``SignatureDoesNotMatch``), an
+``x-amz-*`` header the signature does not cover (403 ``AccessDenied``: metadata nobody signed, such as a
+profile the API never checked) and an expired URL (403 ``AccessDenied``). moto accepts any of these;
+``guard_presigned`` is a WSGI middleware that does S3's check first, with the secret key of this process's
+credentials (the ones the presigner used), and leaves every other request (header-signed SDK calls) to
+moto unchanged. A CORS preflight (``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``)
+carries the URL but no credentials or body, and S3 answers it from the bucket's CORS rules without checking
+the signature: it goes to moto (whose CORS allows every origin) too, so a browser can PUT to the URL; the
+guard's own refusals carry the same CORS header, so the browser can read them.
 """
 
 import hashlib
@@ -21,6 +26,7 @@ from xml.sax.saxutils import escape
 Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _ALGORITHM = "AWS4-HMAC-SHA256"
+_UNSIGNED_ALLOWED = {"x-amz-content-sha256"}  # S3 takes it unsigned on a presigned request
 
 
 def guard_presigned(app: Wsgi, secret_key: Callable[[], str | None] | None = None) -> Wsgi:
@@ -30,7 +36,7 @@ def guard_presigned(app: Wsgi, secret_key: Callable[[], str | None] | None = Non
 
     def middleware(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         params = _query_pairs(environ.get("QUERY_STRING", ""))
-        if "X-Amz-Signature" not in dict(params):
+        if "X-Amz-Signature" not in dict(params) or _is_preflight(environ):
             return app(environ, start_response)
         secret = lookup()
         problem = check_presigned(environ, params, secret) if secret else None
@@ -41,12 +47,27 @@ def guard_presigned(app: Wsgi, secret_key: Callable[[], str | None] | None = Non
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             f"<Error><Code>{code}</Code><Message>{escape(message)}</Message></Error>"
         ).encode()
-        start_response(
-            "403 Forbidden", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
-        )
+        headers = [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
+        if environ.get("HTTP_ORIGIN") and _moto_cors():
+            headers.append(("Access-Control-Allow-Origin", "*"))
+        start_response("403 Forbidden", headers)
         return [body]
 
     return middleware
+
+
+def _is_preflight(environ: dict[str, Any]) -> bool:
+    return (
+        environ.get("REQUEST_METHOD") == "OPTIONS"
+        and bool(environ.get("HTTP_ORIGIN"))
+        and bool(environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"))
+    )
+
+
+def _moto_cors() -> bool:
+    from moto.settings import DISABLE_GLOBAL_CORS
+
+    return not DISABLE_GLOBAL_CORS
 
 
 def check_presigned(
@@ -89,7 +110,17 @@ def check_presigned(
             "The request signature we calculated does not match the signature you provided: the request "
             f"must send exactly the signed headers ({signed_headers}) to the signed key",
         )
+    unsigned = sorted(set(_amz_headers(environ)) - set(signed_headers.split(";")) - _UNSIGNED_ALLOWED)
+    if unsigned:
+        return (
+            "AccessDenied",
+            f"There were headers present in the request which were not signed: {', '.join(unsigned)}",
+        )
     return None
+
+
+def _amz_headers(environ: dict[str, Any]) -> list[str]:
+    return [key[len("HTTP_") :].lower().replace("_", "-") for key in environ if key.startswith("HTTP_X_AMZ_")]
 
 
 def _query_pairs(query: str) -> list[tuple[str, str]]:

@@ -24,6 +24,9 @@ from enhancer.local.functions import invoke
 from enhancer.observability import logger
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+# One event at a time, as in a Lambda execution environment: the Powertools resolver keeps the current
+# event on the app object, so two threads inside it at once answer each other's requests.
+_API_INVOCATION = threading.Lock()
 
 
 def rest_event(
@@ -79,7 +82,8 @@ class _ApiRequestHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         event = rest_event(self.command, self.path, dict(self.headers.items()), body)
         try:
-            response = invoke("api", event)
+            with _API_INVOCATION:
+                response = invoke("api", event)
         except Exception:  # the handler maps its own errors; this is the server's last resort
             logger.exception("api handler crashed")
             message = {"error": {"code": "INTERNAL", "message": "something went wrong on our side"}}

@@ -40,7 +40,7 @@ from enhancer.pipeline.lifecycle import one_line, write_failed_result
 from enhancer.pipeline.models import ExtractionManifest
 from enhancer.pipeline.validation import validate_result
 from enhancer.providers.base import EnrichmentProvider, ReduceRequest
-from enhancer.providers.offline import extract_keywords, extractive_summary
+from enhancer.providers.offline import document_summary, extract_keywords, term_key
 from enhancer.resources import function
 from enhancer.storage import ObjectNotFound
 from enhancer.storage.documents import utcnow
@@ -175,13 +175,14 @@ def document_title(manifest: ExtractionManifest) -> str:
 
 
 def _ranked(lists: list[list[str]], limit: int) -> list[str]:
-    """Terms by how many chapters use them, then by first appearance; case-insensitively de-duplicated."""
+    """Terms by how many chapters use them, then by first appearance; one entry (the first casing seen) per
+    stem sequence, so ``Pods`` and ``pod`` are one term."""
     counts: Counter[str] = Counter()
     first: dict[str, tuple[int, str]] = {}
     for position, terms in enumerate(lists):
         for offset, term in enumerate(terms):
-            folded = term.lower()
-            if folded not in {t.lower() for t in terms[:offset]}:
+            folded = " ".join(term_key(term)) or term.lower()
+            if folded not in {" ".join(term_key(t)) or t.lower() for t in terms[:offset]}:
                 counts[folded] += 1
             first.setdefault(folded, (position * 1000 + offset, term))
     ordered = sorted(counts, key=lambda t: (-counts[t], first[t][0]))
@@ -227,8 +228,11 @@ def _document_metadata(
             logger.warning("document reduce failed; extractive summary instead", extra={"error": exc.message})
     if not summary:
         joined = "\n\n".join(summaries)
-        summary = extractive_summary(
-            joined, keywords or extract_keywords(joined, 10, manifest.language), profile.summary_sentences
+        summary = document_summary(
+            summaries,
+            keywords or extract_keywords(joined, 10, manifest.language),
+            profile.summary_sentences,
+            manifest.language,
         )
     metadata = DocumentMetadata(
         title=title,

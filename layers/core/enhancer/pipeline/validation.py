@@ -1,29 +1,41 @@
 """The rules of ``config/validation_rules.json`` applied to a result JSON (as a plain dict).
 
-Paths are dotted with ``[*]`` to iterate a list (``chapters[*].metadata.summary``). Two conventions:
+Paths are dotted with ``[*]`` to iterate a list (``chapters[*].metadata.summary``). Three conventions:
 a chapter whose enrichment FAILED is not checked below ``metadata``/``llm`` (it has none, by design: the
-document is PARTIAL, not invalid); and ``page_tiling`` accepts two consecutive chapters sharing a page only
-when they are parts of one split chapter (same title), because a page longer than the chapter limit is cut.
+document is PARTIAL, not invalid); ``page_tiling`` accepts two consecutive chapters sharing a page only
+when they are parts of one split chapter (same title), because a page longer than the chapter limit is cut;
+and a rule with ``min_source_chars`` does not hold a value made from less text than that to what a real
+chapter's would be (a one-line document's summary is a few words and may end without a full stop): a
+``length`` or ``count`` rule keeps only its ``max`` there, any other rule skips the value.
 """
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from enhancer.config import (
     AllowedValuesRule,
+    CompleteSentencesRule,
     CountRule,
     LanguageRule,
     LengthRule,
     PageTilingRule,
     RequiredRule,
+    UniqueItemsRule,
+    UniqueSentencesRule,
     ValidationRule,
     ValidationRulesConfig,
 )
 from enhancer.models import Severity, ValidationIssue, ValidationReport
+from enhancer.providers.offline import contains, sentence_key, term_key
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"')\]]?\s+")
+_OPENING = re.compile(r"^[\"'(\[]?[^\W_a-zà-ÿ]", re.UNICODE)
+_CLOSING = re.compile(r"[.!?][\"')\]]?$")
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 _SKIPPED_UNDER_FAILED = ("metadata", "llm")
+_CHAPTER_PATH = re.compile(r"^chapters\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -76,8 +88,8 @@ def _empty(value: Any) -> bool:
     )
 
 
-def _check(rule: ValidationRule, found: Found, document: dict[str, Any]) -> str | None:
-    """The problem with one value under one rule, or None."""
+def _check(rule: ValidationRule, found: Found, document: dict[str, Any], keep_min: bool = True) -> str | None:
+    """The problem with one value under one rule, or None; ``keep_min=False`` drops a range rule's ``min``."""
     value = found.value
     match rule:
         case RequiredRule():
@@ -87,11 +99,11 @@ def _check(rule: ValidationRule, found: Found, document: dict[str, Any]) -> str 
         case LengthRule():
             if not isinstance(value, str):
                 return f"expected text, got {type(value).__name__}"
-            return _bounds(len(value), rule.min, rule.max, "characters")
+            return _bounds(len(value), rule.min if keep_min else None, rule.max, "characters")
         case CountRule():
             if not isinstance(value, list):
                 return f"expected a list, got {type(value).__name__}"
-            return _bounds(len(value), rule.min, rule.max, "items")
+            return _bounds(len(value), rule.min if keep_min else None, rule.max, "items")
         case AllowedValuesRule():
             if not found.present:
                 return None
@@ -107,7 +119,57 @@ def _check(rule: ValidationRule, found: Found, document: dict[str, Any]) -> str 
                 return None
             page_count = (document.get("pdf") or {}).get("page_count")
             return tiling_problem(value, page_count)
+        case UniqueSentencesRule():
+            return repeated_sentence(value) if found.present and isinstance(value, str) else None
+        case CompleteSentencesRule():
+            return truncation(value) if found.present and isinstance(value, str) else None
+        case UniqueItemsRule():
+            if not found.present or not isinstance(value, list):
+                return None
+            return duplicate_items([str(v) for v in value], containment=rule.containment)
     return None
+
+
+def repeated_sentence(text: str) -> str | None:
+    """The first sentence that occurs twice (ignoring case, spacing and punctuation), or None."""
+    seen: set[str] = set()
+    for sentence in _SENTENCE_BREAK.split(text.strip()):
+        key = sentence_key(sentence)
+        if key in seen:
+            return f"repeats the sentence {_quote(sentence)}"
+        if key:
+            seen.add(key)
+    return None
+
+
+def truncation(text: str) -> str | None:
+    """Why the text looks cut (a lower-case start, no closing punctuation, an ellipsis), or None."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if stripped.endswith(("…", "...")):
+        return f"ends with an ellipsis: {_quote(stripped[-60:])}"
+    if not _CLOSING.search(stripped):
+        return f"ends mid-sentence: {_quote(stripped[-60:])}"
+    if not _OPENING.match(stripped):
+        return f"starts mid-sentence: {_quote(stripped[:60])}"
+    return None
+
+
+def duplicate_items(items: list[str], *, containment: bool) -> str | None:
+    """The first pair of items that are one term (same words once lower-cased and stemmed, or with
+    ``containment`` one inside the other), or None."""
+    keys = [term_key(item) for item in items]
+    for later, key in enumerate(keys):
+        for earlier in range(later):
+            other = keys[earlier]
+            if key == other or (containment and (contains(other, key) or contains(key, other))):
+                return f"{items[earlier]!r} and {items[later]!r} are the same term"
+    return None
+
+
+def _quote(text: str) -> str:
+    return repr(text if len(text) <= 80 else text[:79] + "…")
 
 
 def _bounds(size: int, low: int | None, high: int | None, unit: str) -> str | None:
@@ -144,6 +206,26 @@ def tiling_problem(chapters: list[dict[str, Any]], page_count: int | None) -> st
     return None
 
 
+def source_chars(document: dict[str, Any], path: str) -> int | None:
+    """How much text the value at a concrete ``path`` was made from: its chapter's ``char_count`` under
+    ``chapters[i]``, else the document's ``pdf.text_chars``; None when the result does not say."""
+    chapter = _CHAPTER_PATH.match(path)
+    if chapter:
+        chapters = document.get("chapters")
+        index = int(chapter.group(1))
+        item = chapters[index] if isinstance(chapters, list) and index < len(chapters) else None
+        count = item.get("char_count") if isinstance(item, dict) else None
+    else:
+        pdf = document.get("pdf")
+        count = pdf.get("text_chars") if isinstance(pdf, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def _short_source(document: dict[str, Any], path: str, minimum: int) -> bool:
+    count = source_chars(document, path)
+    return count is not None and count < minimum
+
+
 def validate_result(document: dict[str, Any], profile: str, rules: ValidationRulesConfig) -> ValidationReport:
     """Apply the rules that apply to ``profile``; ``passed`` is false when an issue reaches ``fail_on``."""
     issues: list[ValidationIssue] = []
@@ -151,7 +233,12 @@ def validate_result(document: dict[str, Any], profile: str, rules: ValidationRul
         if rule.profiles is not None and profile not in rule.profiles:
             continue
         for found in resolve(document, rule.path):
-            problem = _check(rule, found, document)
+            short = rule.min_source_chars is not None and _short_source(
+                document, found.path, rule.min_source_chars
+            )
+            if short and not isinstance(rule, LengthRule | CountRule):
+                continue
+            problem = _check(rule, found, document, keep_min=not short)
             if problem:
                 issues.append(
                     ValidationIssue(rule=rule.name, severity=rule.severity, path=found.path, message=problem)
