@@ -31,3 +31,5 @@ class MetricName(StrEnum):
     VALIDATION_FAILURES = "ValidationFailures"
     ESTIMATED_COST_USD = "EstimatedCostUSD"
     PAGES_EXTRACTED = "PagesExtracted"
+    PAGES_OCRED = "PagesOCRed"
+    OCR_LATENCY = "OCRLatency"

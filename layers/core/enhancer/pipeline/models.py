@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from enhancer.models import ChapterSpan, OutlineEntry, PdfInfo, SourceInfo
+from enhancer.models.result import OcrPageInfo
 
 
 class ExtractionManifest(BaseModel):
@@ -60,3 +61,4 @@ class PageRangeFile(BaseModel):
     engine: Literal["pdfium", "pypdf"]
     unreadable: int = Field(default=0, ge=0)
     texts: list[str]
+    ocr_pages: list[OcrPageInfo] = Field(default_factory=list, description="pages of the range sent to OCR")

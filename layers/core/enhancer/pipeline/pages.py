@@ -50,6 +50,12 @@ def _extract_range(pipeline: Pipeline, record: DocumentRecord, message: PagesMes
     data, structure = open_pdf(body, max_file_bytes=pipeline.max_file_bytes, max_pages=pipeline.max_pages)
     del body  # ``data`` is the same bytes; keep one reference
     part = range_texts(data, structure, message.first_page, message.last_page, pipeline.pdf_engine)
+    texts, ocr_pages = part.texts, []
+    if pipeline.ocr is not None:
+        from enhancer.ocr.pages import ocr_range
+
+        scan = ocr_range(data, part.texts, part.first, pipeline.ocr)
+        texts, ocr_pages = scan.texts, scan.pages
     pipeline.objects.put_json(
         pipeline.output_bucket,
         pages_key(record.document_id, part.first, part.last),
@@ -59,7 +65,8 @@ def _extract_range(pipeline: Pipeline, record: DocumentRecord, message: PagesMes
             last_page=part.last,
             engine=part.engine,
             unreadable=part.unreadable,
-            texts=part.texts,
+            texts=texts,
+            ocr_pages=ocr_pages,
         ),
     )
     logger.info("page range extracted", extra={"first_page": part.first, "last_page": part.last})
@@ -71,16 +78,19 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, first_page: int) -> bool
         return False
     if not pipeline.documents.claim_pages_fan_in(record.document_id, first_page):
         return False
+    from enhancer.ocr.pages import attach_ocr, explain_no_text
     from enhancer.pdf.document import PdfStructure
     from enhancer.pdf.pages import RangeText, result_from_ranges
 
     plan = pipeline.objects.get_model(pipeline.output_bucket, pages_plan_key(record.document_id), PagesPlan)
     ranges = []
+    ocr_pages = []
     for first, last in plan.ranges:
         stored = pipeline.objects.get_model(
             pipeline.output_bucket, pages_key(record.document_id, first, last), PageRangeFile
         )
         ranges.append(RangeText(first, last, stored.texts, stored.unreadable, stored.engine))
+        ocr_pages.extend(stored.ocr_pages)
     structure = PdfStructure(
         page_count=plan.page_count,
         title=plan.title,
@@ -91,9 +101,11 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, first_page: int) -> bool
     )
     _, profile = pipeline.config.extraction_profiles.get(plan.profile)
     try:
-        extraction = result_from_ranges(
-            ranges, structure, profile=profile, patterns=pipeline.config.chapter_patterns
-        )
+        with explain_no_text(ocr_pages):
+            extraction = result_from_ranges(
+                ranges, structure, profile=profile, patterns=pipeline.config.chapter_patterns
+            )
+        extraction = attach_ocr(extraction, [text for part in ranges for text in part.texts], ocr_pages)
     except PermanentError as exc:
         fail_document(pipeline, record.document_id, exc.code, exc.message, sha256=plan.source.sha256)
         return True
