@@ -30,8 +30,8 @@ PAGE_ERRORS = frozenset(
 
 
 def textract_client() -> Any:
-    """A Textract client with standard retries (throttling backs off); ``AWS_ENDPOINT_URL_TEXTRACT`` or
-    ``AWS_ENDPOINT_URL`` point it at a fake server, as for every other client."""
+    """A Textract client with standard retries (throttling backs off; a first try and up to 5 retries);
+    ``AWS_ENDPOINT_URL_TEXTRACT`` or ``AWS_ENDPOINT_URL`` point it at a fake server, as for every client."""
     import boto3
 
     return boto3.client(
