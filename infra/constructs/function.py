@@ -20,11 +20,12 @@ RUNTIME = lambda_.Runtime.PYTHON_3_12
 
 @dataclass(frozen=True)
 class FunctionAssets:
-    """Where each function's code and the two layers come from (stubs in tests, real builds otherwise)."""
+    """Where each function's code and the layers come from (stubs in tests, real builds otherwise)."""
 
     functions_root: Path
     core_layer: Path
     deps_layer: Path
+    ocr_layer: Path | None = None  # RapidOCR + ONNX Runtime, only when the stack OCRs with RapidOCR
     stub: bool = False
 
     def function_code(self, spec: FunctionSpec) -> lambda_.Code:

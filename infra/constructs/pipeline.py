@@ -66,8 +66,9 @@ class PipelineConstruct(Construct):
         self.environment = self._environment()
         secret_env = {SECRET_ENV_VAR: llm_api_keys.secret_arn}  # ARN: exact, and accepted as SecretId
         self.secret_env = secret_env
-        self.extract = self._function("extract")
-        self.extract_pages = self._function("extract_pages")
+        self.ocr_layer = self._ocr_layer()
+        self.extract = self._function("extract", ocr=True)
+        self.extract_pages = self._function("extract_pages", ocr=True)
         self.enrich = self._function("enrich", extra_env=secret_env, reserved_concurrency=config.max_workers)
         self.validate = self._function("validate", extra_env=secret_env)
         self._notify_ingest_on_upload()
@@ -149,6 +150,20 @@ class PipelineConstruct(Construct):
             )
         ]
 
+    def _ocr_layer(self) -> lambda_.ILayerVersion | None:
+        """RapidOCR, ONNX Runtime and their models for the two functions that OCR, when they use RapidOCR
+        (Textract needs no library): a layer of its own keeps the other functions small."""
+        if self.assets.ocr_layer is None:
+            return None
+        return lambda_.LayerVersion(
+            self,
+            "OcrLayer",
+            code=lambda_.Code.from_asset(str(self.assets.ocr_layer)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[self.config.lambda_architecture],
+            description="RapidOCR + ONNX Runtime (PP-OCR models in the wheel), pip --platform build",
+        )
+
     def _environment(self) -> dict[str, str]:
         """What every function reads: resource names by their ``env_var``, Powertools and the LLM budget."""
         config = self.config
@@ -162,6 +177,7 @@ class PipelineConstruct(Construct):
             "MAX_WORKERS": str(config.max_workers),
             "CACHE_ENABLED": str(config.cache_enabled).lower(),
             "CACHE_TTL": str(config.cache_ttl_s),
+            "OCR_ENGINE": config.ocr_engine,
         }
         if config.llm_model:
             env["LLM_MODEL"] = config.llm_model
@@ -177,14 +193,16 @@ class PipelineConstruct(Construct):
         scope: Construct | None = None,
         extra_env: dict[str, str] | None = None,
         reserved_concurrency: int | None = None,
+        ocr: bool = False,
     ) -> EnhancerFunction:
+        layers = [*self.layers, self.ocr_layer] if ocr and self.ocr_layer is not None else self.layers
         return EnhancerFunction(
             scope or self,
             "".join(part.capitalize() for part in key.split("_")) + "Function",
             spec=function(key),
             stage=self.config.stage,
             assets=self.assets,
-            layers=self.layers,
+            layers=layers,
             architecture=self.config.lambda_architecture,
             environment=self.environment | (extra_env or {}),
             reserved_concurrency=reserved_concurrency,
@@ -200,6 +218,7 @@ class PipelineConstruct(Construct):
             storage.grant_table_data(role, key)
         self.queues["enrich"].grant_send_messages(role)
         self.queues["pages"].grant_send_messages(role)  # huge documents fan out in page ranges
+        self._grant_textract(self.extract)
 
     def _grant_extract_pages(self) -> None:
         """A range worker reads the upload and writes its pages; the fan-in reads them all back (work/),
@@ -210,6 +229,23 @@ class PipelineConstruct(Construct):
         for key in ("documents", "idempotency"):
             storage.grant_table_data(role, key)
         self.queues["enrich"].grant_send_messages(role)
+        self._grant_textract(self.extract_pages)
+
+    def _grant_textract(self, fn: EnhancerFunction) -> None:
+        """``textract:DetectDocumentText`` for the functions that OCR, when Textract is the engine; it has
+        no resource-level permissions, so the action is granted on ``*``."""
+        if self.config.ocr_engine not in ("auto", "textract"):
+            return
+        fn.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["textract:DetectDocumentText"], resources=["*"])
+        )
+        nag.acknowledge(
+            fn.role,
+            "IAM5",
+            "textract:DetectDocumentText supports no resource-level permissions; it is granted on '*' "
+            "to the extract functions only.",
+            "Resource::*",
+        )
 
     def _grant_enrich(self, secret: secretsmanager.ISecret) -> None:
         role, storage = self.enrich.role, self.storage
