@@ -8,8 +8,8 @@ from enhancer.resources import APP_NAME
 from infra import nag
 from infra.config import StackConfig
 from infra.constants import STACK_NAME_PREFIX
-from infra.constructs.function import FunctionAssets
-from infra.layers import REPO_ROOT, build_ocr_layer, ensure_layers
+from infra.constructs.function import OCR_DOCKERFILE, FunctionAssets
+from infra.layers import REPO_ROOT, ensure_layers
 
 STUB_ASSET_DIR = REPO_ROOT / "infra" / "stub_asset"
 
@@ -22,13 +22,15 @@ def function_assets(config: StackConfig) -> FunctionAssets:
             functions_root=STUB_ASSET_DIR,
             core_layer=STUB_ASSET_DIR,
             deps_layer=STUB_ASSET_DIR,
-            ocr_layer=STUB_ASSET_DIR if config.ocr_engine == "rapidocr" else None,
+            ocr_image_context=OCR_DOCKERFILE.parent if config.ocr_engine == "rapidocr" else None,
             stub=True,
         )
     layers = ensure_layers(config.architecture)
-    ocr_layer = build_ocr_layer(config.architecture) if config.ocr_engine == "rapidocr" else None
     return FunctionAssets(
-        functions_root=functions_root, core_layer=layers.core, deps_layer=layers.deps, ocr_layer=ocr_layer
+        functions_root=functions_root,
+        core_layer=layers.core,
+        deps_layer=layers.deps,
+        ocr_image_context=REPO_ROOT if config.ocr_engine == "rapidocr" else None,
     )
 
 

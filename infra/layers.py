@@ -5,8 +5,10 @@
 * deps: the third-party pins from ``pyproject.toml`` ``[project.dependencies]`` + ``constraints.txt``,
   installed with ``pip --platform … --only-binary=:all:`` for the Lambda runtime's Python and CPU, so a
   laptop of any kind builds the same Linux layer (every native dependency ships manylinux wheels).
-* ocr (only for ``-c ocr_engine=rapidocr``): the ``ocr`` extra (RapidOCR, ONNX Runtime, OpenCV headless),
-  built the same way, minus what the deps layer already holds.
+* ocr (``--ocr``, to measure): the ``ocr`` extra (RapidOCR, ONNX Runtime, OpenCV headless) built the same
+  way, minus what the deps layer already holds. With the deps layer it is past Lambda's 250 MB for a zip
+  function and its layers, so ``-c ocr_engine=rapidocr`` deploys the OCR functions as a container image
+  (``infra/ocr_image/Dockerfile``) instead; this build tells how far past.
 
 Run ``python -m infra.layers`` (``make synth`` does) or let ``infra/app.py`` call :func:`ensure_layers`.
 """
@@ -29,6 +31,7 @@ LAMBDA_PYTHON_VERSION = "3.12"
 # Lambda's python3.12 runtime is Amazon Linux 2023 (glibc 2.34): any manylinux_2_17 … 2_34 wheel runs there.
 # pip does not expand manylinux_2_X tags by itself, so every accepted tag is listed.
 _GLIBC_MINORS = range(17, 35)
+ZIP_LIMIT_MB = 250  # function code + all its layers, unzipped
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".mypy_cache")
 
 
@@ -131,8 +134,8 @@ def ocr_requirements() -> list[str]:
 
 
 def build_ocr_layer(architecture: str) -> Path:
-    """The OCR layer in ``build/layers/ocr-<arch>-<hash>/python``, without what the deps layer already has
-    (numpy, pydantic …: pip installs it there once; here it is removed so the two layers do not overlap)."""
+    """The OCR layer (measured, not deployed) in ``build/layers/ocr-<arch>-<hash>/python``, without what
+    the deps layer already has (numpy, …: installed there once, removed here so the two do not overlap)."""
     deps = build_deps_layer(architecture)
     return _pip_layer("ocr", ocr_requirements(), architecture, exclude=deps / "python")
 
@@ -164,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         built.append(("ocr", build_ocr_layer(args.architecture)))
     for name, path in built:
         print(f"{name} layer: {path.relative_to(REPO_ROOT)} ({unzipped_size_mb(path):.1f} MB unzipped)")
+    total = sum(unzipped_size_mb(path) for _, path in built)
+    verdict = "fits" if total <= ZIP_LIMIT_MB else "does not fit"
+    print(f"all layers: {total:.1f} MB unzipped; {verdict} a zip function's {ZIP_LIMIT_MB} MB")
     return 0
 
 

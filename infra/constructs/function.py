@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
@@ -14,6 +15,24 @@ from infra import nag
 from infra.constants import LOG_RETENTION
 
 HANDLER = "handler.lambda_handler"
+OCR_DOCKERFILE = Path(__file__).resolve().parents[1] / "ocr_image" / "Dockerfile"
+# What the image build never reads (keeps the staged context small).
+OCR_IMAGE_EXCLUDE = [
+    ".git",
+    ".venv",
+    "node_modules",
+    "cdk.out",
+    "build",
+    "outputs",
+    "cache",
+    "tests",
+    "samples",
+    "bench",
+    "**/__pycache__",
+    "*.egg-info",
+    ".*_cache",
+    ".hypothesis",
+]
 # Every function runs the same Python as the dependency layer's wheels (cp312).
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 
@@ -25,12 +44,23 @@ class FunctionAssets:
     functions_root: Path
     core_layer: Path
     deps_layer: Path
-    ocr_layer: Path | None = None  # RapidOCR + ONNX Runtime, only when the stack OCRs with RapidOCR
+    # The build context of the OCR container image (``ocr_engine=rapidocr``), else None.
+    ocr_image_context: Path | None = None
     stub: bool = False
 
     def function_code(self, spec: FunctionSpec) -> lambda_.Code:
         path = self.functions_root if self.stub else self.functions_root / spec.handler_dir
         return lambda_.Code.from_asset(str(path))
+
+    def image_code(self, spec: FunctionSpec) -> lambda_.DockerImageCode:
+        """The OCR image with this function's handler as its command; built by ``cdk deploy``, not synth."""
+        assert self.ocr_image_context is not None
+        return lambda_.DockerImageCode.from_image_asset(
+            str(self.ocr_image_context),
+            file=str(OCR_DOCKERFILE.relative_to(self.ocr_image_context)),
+            cmd=[f"{spec.handler_dir}.{HANDLER}"],
+            exclude=OCR_IMAGE_EXCLUDE,
+        )
 
 
 class EnhancerFunction(Construct):
@@ -48,6 +78,7 @@ class EnhancerFunction(Construct):
         architecture: lambda_.Architecture,
         environment: dict[str, str],
         reserved_concurrency: int | None = None,
+        image: lambda_.DockerImageCode | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.spec = spec
@@ -55,23 +86,31 @@ class EnhancerFunction(Construct):
             self, "Logs", log_group_name=f"/aws/lambda/{APP_NAME}-{stage}-{spec.key}", retention=LOG_RETENTION
         )
         self.role = self._role()
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            function_name=f"{APP_NAME}-{stage}-{spec.key}",
-            runtime=RUNTIME,
-            architecture=architecture,
-            handler=HANDLER,
-            code=assets.function_code(spec),
-            layers=layers,
-            timeout=Duration.seconds(spec.timeout_s),
-            memory_size=spec.memory_mb,
-            environment=environment,
-            role=self.role,
-            log_group=self.log_group,
-            tracing=lambda_.Tracing.ACTIVE,
-            reserved_concurrent_executions=reserved_concurrency,
-        )
+        common: dict[str, Any] = {
+            "function_name": f"{APP_NAME}-{stage}-{spec.key}",
+            "architecture": architecture,
+            "timeout": Duration.seconds(spec.timeout_s),
+            "memory_size": spec.memory_mb,
+            "environment": environment,
+            "role": self.role,
+            "log_group": self.log_group,
+            "tracing": lambda_.Tracing.ACTIVE,
+            "reserved_concurrent_executions": reserved_concurrency,
+        }
+        self.function: lambda_.Function
+        if image is not None:
+            # A container image carries its own runtime and libraries: no layers.
+            self.function = lambda_.DockerImageFunction(self, "Function", code=image, **common)
+        else:
+            self.function = lambda_.Function(
+                self,
+                "Function",
+                runtime=RUNTIME,
+                handler=HANDLER,
+                code=assets.function_code(spec),
+                layers=layers,
+                **common,
+            )
         self._acknowledge()
 
     def _role(self) -> iam.Role:

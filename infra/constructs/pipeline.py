@@ -66,7 +66,6 @@ class PipelineConstruct(Construct):
         self.environment = self._environment()
         secret_env = {SECRET_ENV_VAR: llm_api_keys.secret_arn}  # ARN: exact, and accepted as SecretId
         self.secret_env = secret_env
-        self.ocr_layer = self._ocr_layer()
         self.extract = self._function("extract", ocr=True)
         self.extract_pages = self._function("extract_pages", ocr=True)
         self.enrich = self._function("enrich", extra_env=secret_env, reserved_concurrency=config.max_workers)
@@ -150,20 +149,6 @@ class PipelineConstruct(Construct):
             )
         ]
 
-    def _ocr_layer(self) -> lambda_.ILayerVersion | None:
-        """RapidOCR, ONNX Runtime and their models for the two functions that OCR, when they use RapidOCR
-        (Textract needs no library): a layer of its own keeps the other functions small."""
-        if self.assets.ocr_layer is None:
-            return None
-        return lambda_.LayerVersion(
-            self,
-            "OcrLayer",
-            code=lambda_.Code.from_asset(str(self.assets.ocr_layer)),
-            compatible_runtimes=[RUNTIME],
-            compatible_architectures=[self.config.lambda_architecture],
-            description="RapidOCR + ONNX Runtime (PP-OCR models in the wheel), pip --platform build",
-        )
-
     def _environment(self) -> dict[str, str]:
         """What every function reads: resource names by their ``env_var``, Powertools and the LLM budget."""
         config = self.config
@@ -195,17 +180,20 @@ class PipelineConstruct(Construct):
         reserved_concurrency: int | None = None,
         ocr: bool = False,
     ) -> EnhancerFunction:
-        layers = [*self.layers, self.ocr_layer] if ocr and self.ocr_layer is not None else self.layers
+        spec = function(key)
+        # RapidOCR does not fit a zip function's 250 MB: the functions that OCR with it are one image.
+        image = self.assets.image_code(spec) if ocr and self.assets.ocr_image_context is not None else None
         return EnhancerFunction(
             scope or self,
             "".join(part.capitalize() for part in key.split("_")) + "Function",
-            spec=function(key),
+            spec=spec,
             stage=self.config.stage,
             assets=self.assets,
-            layers=layers,
+            layers=self.layers,
             architecture=self.config.lambda_architecture,
             environment=self.environment | (extra_env or {}),
             reserved_concurrency=reserved_concurrency,
+            image=image,
         )
 
     # --- least privilege: each step gets what it touches and nothing else ----------------------------------

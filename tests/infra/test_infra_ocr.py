@@ -1,5 +1,6 @@
-"""OCR on AWS: Textract permission for the two functions that OCR (default ``auto``), the OCR layer with
-``ocr_engine=rapidocr`` instead, the engine in their environment, and the OCR latency alarms."""
+"""OCR on AWS: Textract permission for the two functions that OCR (default ``auto``); with
+``ocr_engine=rapidocr`` those two become one container image instead (RapidOCR does not fit a zip
+function's 250 MB); the engine in their environment, and the OCR latency alarms."""
 
 from typing import Any
 
@@ -41,22 +42,24 @@ def test_only_the_functions_that_ocr_may_call_textract(synth: Synth) -> None:
         assert _function(synth, key)["Properties"]["Environment"]["Variables"]["OCR_ENGINE"] == "auto"
 
 
-def test_textract_needs_no_ocr_layer(synth: Synth) -> None:
-    layers = synth.of_type("AWS::Lambda::LayerVersion")
-    assert not [k for k, v in layers.items() if "RapidOCR" in v["Properties"].get("Description", "")]
+def test_with_textract_every_function_is_a_zip_with_the_two_layers(synth: Synth) -> None:
+    for key in (*OCR_FUNCTIONS, "enrich", "validate", "api"):
+        properties = _function(synth, key)["Properties"]
+        assert properties.get("PackageType", "Zip") == "Zip"
+        assert len(properties["Layers"]) == 2
+
+
+def test_rapidocr_makes_the_ocr_functions_one_image_with_their_own_handlers(rapidocr_synth: Synth) -> None:
     for key in OCR_FUNCTIONS:
-        assert len(_function(synth, key)["Properties"]["Layers"]) == 2
-
-
-def test_rapidocr_adds_its_layer_to_the_ocr_functions_only(rapidocr_synth: Synth) -> None:
-    layers = rapidocr_synth.of_type("AWS::Lambda::LayerVersion")
-    (ocr_layer,) = [k for k, v in layers.items() if "RapidOCR" in v["Properties"].get("Description", "")]
-    for key in ("extract", "extract_pages", "enrich", "validate", "api"):
-        refs = [ref["Ref"] for ref in _function(rapidocr_synth, key)["Properties"]["Layers"]]
-        assert (ocr_layer in refs) == (key in OCR_FUNCTIONS), key
+        properties = _function(rapidocr_synth, key)["Properties"]
+        assert properties["PackageType"] == "Image"
+        assert "Layers" not in properties
+        assert properties["ImageConfig"]["Command"] == [f"{key}.handler.lambda_handler"]
+        assert properties["Environment"]["Variables"]["OCR_ENGINE"] == "rapidocr"
+        assert properties["MemorySize"] >= 1536  # RapidOCR peaks near 1 GB on an A4 page at 150 dpi
+    for key in ("enrich", "validate", "api"):
+        assert _function(rapidocr_synth, key)["Properties"].get("PackageType", "Zip") == "Zip"
     assert _textract_roles(rapidocr_synth) == set()
-    env = _function(rapidocr_synth, "extract")["Properties"]["Environment"]["Variables"]
-    assert env["OCR_ENGINE"] == "rapidocr"
 
 
 @pytest.mark.parametrize(
