@@ -13,7 +13,7 @@ from enhancer.ocr import OcrOptions, make_engine
 from enhancer.pdf import extract_pdf
 from tests.unit.ocr.conftest import ScriptedEngine
 
-pytestmark = pytest.mark.corpus
+pytestmark = [pytest.mark.corpus, pytest.mark.timeout(900)]  # OCR: seconds a page, minutes when loaded
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = REPO_ROOT.parent / "shared" / "corpus" / "manifest.json"
 ENTRIES = json.loads(MANIFEST.read_text()) if MANIFEST.is_file() else []

@@ -113,6 +113,7 @@ def test_the_fake_speaks_json_1_1_and_refuses_what_textract_refuses(
     assert json.loads(caught.value.read())["__type"] == "UnknownOperationException"
 
 
+@pytest.mark.timeout(900)  # the fake Textract runs RapidOCR: seconds a page, minutes on shared cores
 @pytest.mark.skipif(not SCAN.is_file(), reason="samples/ not generated (make samples)")
 def test_a_scan_fans_out_over_the_pages_queue_and_is_read_by_textract(
     tmp_path: Path, aws_endpoint: str, scan_texts: list[str]

@@ -10,6 +10,8 @@ from enhancer.ocr import OcrOptions, make_engine
 from tests.unit.ocr.conftest import SCAN, recall, run_extract
 
 pytest.importorskip("rapidocr", reason="RapidOCR is the 'ocr' extra (make install brings it)")
+# A few seconds a page on an idle machine; minutes when the cores are shared.
+pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,8 @@ class RapidOcrEngine:
         self._ocr: Any = None
         self._lock = threading.Lock()
 
-    def _load(self) -> Any:
+    def load(self) -> Any:
+        """The RapidOCR object, its three models loaded on first use (about a second)."""
         if self._ocr is None:
             try:
                 from rapidocr import RapidOCR
@@ -37,7 +38,7 @@ class RapidOcrEngine:
         pixels = np.ascontiguousarray(pixels[:, : image.width])
         # One page at a time per process: the engine object keeps per-call state.
         with self._lock:
-            ocr = self._load()
+            ocr = self.load()
             try:
                 output = ocr(pixels)
             except Exception as exc:
