@@ -10,7 +10,16 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ["extract.py", "pipeline.py", "cache.py", "ratelimit.py", "coldstart.py", "memory.py", "prompt.py"]
+SCRIPTS = [
+    "extract.py",
+    "pipeline.py",
+    "cache.py",
+    "ratelimit.py",
+    "coldstart.py",
+    "memory.py",
+    "prompt.py",
+    "ocr.py",
+]
 
 
 def main() -> int:
