@@ -2,6 +2,7 @@
 what a page's failure does, with an in-memory engine."""
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,15 @@ def test_a_large_page_is_rendered_at_a_lower_dpi(app_config: Any) -> None:
     assert 50 <= min(d or 0 for d in dpis) < 150
     assert all(p.warning and "instead of 150" in p.warning for p in result.pdf.ocr_pages)
     assert all(image.width * image.height <= 1_000_000 for image in engine.seen)
+
+
+def test_cli_extract_reads_ocr_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from enhancer.cli.app import app
+
+    monkeypatch.setenv("OCR_ENGINE", "none")
+    done = CliRunner().invoke(app, ["extract", str(SCAN), "--json"])
+    assert done.exit_code == 2
+    report = json.loads(done.stdout)
+    assert report["error_code"] == "NO_TEXT"
