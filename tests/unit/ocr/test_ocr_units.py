@@ -185,3 +185,42 @@ def test_cli_extract_reads_ocr_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     assert done.exit_code == 2
     report = json.loads(done.stdout)
     assert report["error_code"] == "NO_TEXT"
+
+
+def _pipeline(**overrides: Any) -> Any:
+    from enhancer.pipeline.context import Pipeline
+
+    fields: dict[str, Any] = {
+        "documents": None,
+        "objects": None,
+        "queues": None,
+        "config": None,
+        "output_bucket": "out",
+        "enrich_queue_url": "enrich",
+        "validate_queue_url": "validate",
+        "idempotency_table": "idempotency",
+        "max_file_bytes": 1 << 30,
+        "max_pages": 5000,
+        "pdf_engine": "auto",
+        "pages_queue_url": "pages",
+        "ocr": OcrOptions(engine=ScriptedEngine()),
+        "ocr_fanout_pages": 1,
+        "ocr_pages_per_task": 2,
+    }
+    return Pipeline(**(fields | overrides))
+
+
+def test_a_scan_with_more_pages_to_ocr_than_the_threshold_fans_out_in_small_ranges() -> None:
+    from enhancer.pipeline.extract import _fan_out_ranges
+
+    scan, digital = SCAN.read_bytes(), BORN_DIGITAL.read_bytes()
+    assert _fan_out_ranges(_pipeline(), scan, 3) == [(1, 2), (3, 3)]
+    assert _fan_out_ranges(_pipeline(ocr_fanout_pages=3), scan, 3) == []  # 3 pages to OCR: one go
+    assert _fan_out_ranges(_pipeline(ocr=None), scan, 3) == []
+    assert _fan_out_ranges(_pipeline(pages_queue_url=""), scan, 3) == []
+    assert _fan_out_ranges(_pipeline(), digital, 12) == []
+    assert _fan_out_ranges(_pipeline(fanout_pages=10, pages_per_task=5), digital, 12) == [
+        (1, 5),
+        (6, 10),
+        (11, 12),
+    ]
