@@ -12,6 +12,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 SCRIPTS = [
     "extract.py",
+    "chapters.py",
     "pipeline.py",
     "cache.py",
     "ratelimit.py",

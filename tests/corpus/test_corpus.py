@@ -84,3 +84,23 @@ def test_cli_extract_on_corpus_files(corpus_dir: Path) -> None:
     assert json.loads(good.stdout)["chapters"]
     assert bad.exit_code == 2
     assert json.loads(bad.stdout)["error_code"] == "ENCRYPTED"
+
+
+TRUTH = json.loads((REPO_ROOT / "bench" / "chapter_truth.json").read_text())
+
+
+def _norm(title: str) -> str:
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in title.lower()).split())
+
+
+@pytest.mark.parametrize("name", sorted(k for k in TRUTH if not k.startswith("_")))
+def test_documents_without_an_outline_get_the_chapters_a_reader_sees(corpus_dir: Path, name: str) -> None:
+    # Hand labels (bench/chapter_truth.json): the stories of an anthology, the SemiBold sections of a report.
+    result = _run(corpus_dir / "pdfs" / name, "pdfium")
+    assert isinstance(result, ExtractionResult)
+    want = {(c["page"], _norm(c["title"])) for c in TRUTH[name]["chapters"]}
+    got = {(c.start_page, _norm(c.title)) for c in result.chapters}
+    assert len(got & want) >= 0.8 * len(want)
+    assert got - want <= {(1, _norm(result.chapters[0].title))}  # at most the first, if front matter merged
+    sections = {(s["page"], _norm(s["title"])) for s in TRUTH[name]["sections"]}
+    assert sections <= {(s.page, _norm(s.title)) for c in result.chapters for s in c.sections}

@@ -78,3 +78,25 @@ def test_with_the_offline_fallback_every_document_completes(
     assert {r["status"] for r in results.values()} == {"COMPLETED"}
     providers = {c["llm"]["provider"] for r in results.values() for c in r["chapters"]}
     assert providers == {"openai", "offline"}, "the fallback should have answered some chapters, not all"
+
+
+def test_an_outage_spends_one_request_budget_per_chapter_and_reports_it(
+    aws_endpoint: str, fake_llm: FakeLlmServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a provider that answers every request with a 500
+    fake_llm.configure(FaultPlan(error_rate=1.0, seed=3))
+    with local_stack(monkeypatch, aws_endpoint, "outage", env={**OPENAI, "LLM_MAX_ATTEMPTS": "3"}) as stack:
+        document_id = stack.upload("generated-outage.pdf", small_pdf(11))
+        # When the document has gone through the pipeline
+        stack.wait_terminal([document_id])
+        result = stack.result(document_id)
+    # Then each chapter sent LLM_MAX_ATTEMPTS requests in all (not 3 per SQS receive), and the result says so
+    chapters = result["chapters"]
+    requests = fake_llm.stats()["by_action"].get("500", 0)
+    assert result["status"] == "FAILED"
+    assert result["error_code"] == "LLM_UNAVAILABLE"
+    assert all(c["error"]["code"] == "LLM_UNAVAILABLE" for c in chapters)
+    assert [c["llm"]["attempts"] for c in chapters] == [3] * len(chapters)
+    # the document-level reduce never runs: every chapter failed
+    assert requests == 3 * len(chapters)
+    assert result["usage"]["llm_calls"] == requests

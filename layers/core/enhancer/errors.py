@@ -30,3 +30,7 @@ class ConfigError(PermanentError):
     """A configuration file is missing or invalid; the message names the file, field and reason."""
 
     code = ErrorCode.INTERNAL
+
+
+class DocumentBusyError(RetryableError):
+    """Another run of the same document holds it: try again later, never fail the document for it."""

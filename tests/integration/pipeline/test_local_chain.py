@@ -70,7 +70,7 @@ def test_a_poison_message_lands_in_the_dlq_and_the_document_is_marked_failed(
 ) -> None:
     attempts: list[str] = []
 
-    def always_crash(pipeline: Any, provider: Any, message: Any, *, final_attempt: bool) -> Any:
+    def always_crash(pipeline: Any, provider: Any, message: Any, **_: Any) -> Any:
         attempts.append(message.document_id)
         raise RuntimeError("poison")
 

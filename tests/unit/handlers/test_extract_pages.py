@@ -107,7 +107,9 @@ def test_a_huge_document_fans_out_and_fans_in_once_when_every_message_comes_twic
     manifest = boto3.client("s3").get_object(Bucket=aws["OUTPUT_BUCKET"], Key=f"work/{doc}/manifest.json")
     spans = json.loads(manifest["Body"].read())["chapters"]
     assert spans == [c.span().model_dump(mode="json") for c in one_shot.chapters]
-    assert len({s["title"] for s in spans}) == 7  # long chapters come in parts, as on the one-shot path
+    # Long chapters come in parts ("<title> (part k of n)"), as on the one-shot path.
+    assert len({s["title"].split(" (part ")[0] for s in spans}) == 7
+    assert len(spans) > 7
     assert {s["detected_by"] for s in spans} == {"outline"}
 
 

@@ -236,3 +236,95 @@ def _as_record(message: dict[str, Any], count: str | None = None) -> dict[str, A
     if count:
         record["attributes"]["ApproximateReceiveCount"] = count
     return record
+
+
+def _finish(aws: dict[str, str], invoke: Invoke) -> None:
+    for queue_key, function_key in (("enrich", "enrich"), ("validate", "validate")):
+        assert drain(invoke, aws, queue_key, function_key) == []
+
+
+def test_a_new_version_under_an_api_upload_key_is_a_new_run_of_the_same_document(
+    aws: dict[str, str], invoke: Invoke, sample_pdf: bytes
+) -> None:
+    from pathlib import Path
+
+    # Given an API upload (the id is in the key) that went all the way through
+    doc = "ab" * 16
+    key = f"incoming/{doc}/report.pdf"
+    first_etag = _upload(aws, key, sample_pdf)
+    _purge_ingest(aws)
+    assert invoke("extract", s3_event_for(aws["INPUT_BUCKET"], key, first_etag)) == {"batchItemFailures": []}
+    _finish(aws, invoke)
+    store = document_store(aws["DOCUMENTS_TABLE"])
+    first = store.get(doc)
+    assert first is not None
+    assert first.status == DocumentStatus.COMPLETED
+    # When the same presigned key receives another file
+    other = (Path(__file__).resolve().parents[3] / "samples" / "research-paper.pdf").read_bytes()
+    second_etag = _upload(aws, key, other)
+    sqs = boto3.client("sqs")  # S3's own notification of it: the test hands the event over itself
+    for message in sqs.receive_message(QueueUrl=aws["INGEST_QUEUE_URL"], MaxNumberOfMessages=10).get(
+        "Messages", []
+    ):
+        sqs.delete_message(QueueUrl=aws["INGEST_QUEUE_URL"], ReceiptHandle=message["ReceiptHandle"])
+    assert invoke("extract", s3_event_for(aws["INPUT_BUCKET"], key, second_etag)) == {"batchItemFailures": []}
+    _finish(aws, invoke)
+    # Then it is a new run of the same document, and the record and result describe the new file
+    second = store.get(doc)
+    assert second is not None
+    assert (second.status, second.run, second.source_etag) == (DocumentStatus.COMPLETED, 1, second_etag)
+    assert second.sha256 != first.sha256
+    result = json.loads(
+        boto3.client("s3").get_object(Bucket=aws["OUTPUT_BUCKET"], Key=f"results/{doc}.json")["Body"].read()
+    )
+    assert result["source"]["sha256"] == second.sha256
+
+
+def test_a_key_put_in_the_secret_after_the_deploy_reaches_a_warm_container(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enhancer.config import get_app_config
+    from enhancer.settings import get_settings
+
+    # Given a warm container that found no key for its provider and fell back to offline
+    monkeypatch.setenv("LLM_PROVIDER", "openai")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    get_settings.cache_clear()
+    config = get_app_config(None)
+    assert providers.current_provider(config).name == "offline"
+    # When the key arrives and the secret cache's age has passed (here: the clock moved on)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-arrived-later")
+    get_settings.cache_clear()
+    assert providers.current_provider(config).name == "offline"  # still within the cache age
+    clock = providers.time.monotonic() + providers.SECRET_MAX_AGE_S + 1
+    monkeypatch.setattr(providers.time, "monotonic", lambda: clock)
+    # Then the provider is built again, with the key
+    assert providers.current_provider(config).name == "openai"
+
+
+def test_an_offline_run_counts_chapters_but_no_llm_requests(
+    aws: dict[str, str], invoke: Invoke, sample_pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enhancer.observability import metrics
+
+    # Given the offline provider, which sends no request anywhere
+    emitted: list[str] = []
+    original = metrics.add_metric
+
+    def record(name: str, *args: Any, **kwargs: Any) -> None:
+        emitted.append(str(name))
+        original(name, *args, **kwargs)
+
+    monkeypatch.setattr(metrics, "add_metric", record)
+    key = "incoming/metrics.pdf"
+    etag = _upload(aws, key, sample_pdf)
+    _purge_ingest(aws)
+    # When a document goes through every step
+    assert invoke("extract", s3_event_for(aws["INPUT_BUCKET"], key, etag)) == {"batchItemFailures": []}
+    _finish(aws, invoke)
+    # Then each chapter is counted once and no LLM request, error, token or cost is
+    record_ = document_store(aws["DOCUMENTS_TABLE"]).get(document_id_for(aws["INPUT_BUCKET"], key, etag))
+    assert record_ is not None
+    assert record_.status == DocumentStatus.COMPLETED
+    assert emitted.count("ChaptersEnriched") == record_.chapter_count
+    assert not {"LLMCalls", "LLMErrors", "LLMLatency", "InputTokens", "EstimatedCostUSD"} & set(emitted)

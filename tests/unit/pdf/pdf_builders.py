@@ -42,3 +42,52 @@ def zero_bomb(inflated_bytes: int) -> bytes:
     parts = [compressor.compress(chunk) for _ in range(inflated_bytes // len(chunk))]
     parts.append(compressor.flush())
     return b"".join(parts)
+
+
+def form_dag_pdf(
+    width: int, depth: int, leaf: bytes = b"", leaf_filter: str | None = None, draw: bool = True
+) -> bytes:
+    """One page of text drawing ``width`` forms, each of which draws all ``width`` forms of the next
+    level, ``depth`` levels down: ``width ** depth`` paths through ``width * depth`` objects. The
+    last level's forms hold ``leaf`` as their (encoded) content. With ``draw=False`` the forms are only
+    listed in the resources, never drawn: a renderer does no work for them, a resource walk does."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"]
+    first_form = 6  # 3 page, 4 contents, 5 font
+
+    def form_id(level: int, position: int) -> int:
+        return first_form + level * width + position
+
+    def names(level: int) -> str:
+        return " ".join(f"/X{p} {form_id(level, p)} 0 R" for p in range(width))
+
+    draw_all = " ".join(f"/X{p} Do" for p in range(width)).encode() if draw else b"0 0 m"
+    objects.append(
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        f"/Resources << /Font << /F1 5 0 R >> /XObject << {names(0)} >> >> >>".encode()
+    )
+    page = text_page("Forms shared by forms", "The page text is read once.") + b"\n" + draw_all
+    objects.append(f"<< /Length {len(page)} >>\nstream\n".encode() + page + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for level in range(depth):
+        last = level == depth - 1
+        content = leaf if last else draw_all
+        filt = f" /Filter /{leaf_filter}" if last and leaf_filter else ""
+        resources = "" if last else f"/Resources << /XObject << {names(level + 1)} >> >> "
+        for _ in range(width):
+            objects.append(
+                f"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] {resources}"
+                f"/Length {len(content)}{filt} >>\n"
+                "stream\n".encode()
+                + content
+                + b"\nendstream"
+            )
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

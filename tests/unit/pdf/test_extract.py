@@ -210,12 +210,17 @@ def test_user_password_is_encrypted_but_owner_only_is_processed(
     assert result.chapters[1].title == "1 Introduction"
 
 
-def test_long_chapters_split_on_page_boundaries(extract, samples_dir: Path, profile) -> None:
+def test_long_chapters_split_at_their_sections_then_pages(extract, samples_dir: Path, profile) -> None:
     small = profile.model_copy(update={"max_chapter_chars": 6000, "min_chapter_chars": 100})
     result = extract(samples_dir / "cloud-data-handbook.pdf", profile=small)
 
-    first = [c for c in result.chapters if c.title == "1 Cloud Storage Foundations"]
+    first = [c for c in result.chapters if c.title.startswith("1 Cloud Storage Foundations (part ")]
     assert len(first) > 1
+    assert [c.title for c in first] == [
+        f"1 Cloud Storage Foundations (part {n} of {len(first)})" for n in range(1, len(first) + 1)
+    ]
+    # Sections 1.1 (page 3) and 1.2 (page 5) open a part of their own.
+    assert {3, 5} <= {c.start_page for c in first}
     assert [c.part for c in first] == list(range(1, len(first) + 1))
     assert {c.parts for c in first} == {len(first)}
     assert all(c.char_count <= 6000 for c in result.chapters)

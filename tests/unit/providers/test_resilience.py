@@ -153,3 +153,40 @@ def test_local_limiter_waits_for_the_oldest_slot_to_free() -> None:
     limiter.acquire("openai")
 
     assert slept == [pytest.approx(6.0)]  # until the first slot (t=100) leaves the 10 s window
+
+
+class _Context:
+    def __init__(self, remaining_s: float) -> None:
+        self.remaining_s = remaining_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.remaining_s * 1000)
+
+
+def test_a_retry_that_would_not_fit_in_the_invocation_is_not_started() -> None:
+    from enhancer.deadline import invocation_deadline
+
+    sleeps: list[float] = []
+    budget = _budget(sleeps)
+    throttled = LlmCallError("HTTP 429", retryable=True, throttled=True, retry_after_s=30)
+    # Given an invocation with 40 s left and a server that asks us to come back in 30 s
+    with invocation_deadline(_Context(40)), pytest.raises(ProviderUnavailableError) as raised:
+        budget.call(_failing(throttled, throttled))
+    # Then the loop gives up at once instead of sleeping past the Lambda timeout
+    assert sleeps == []
+    assert raised.value.attempts == 1
+
+
+def test_requests_of_earlier_receives_count_against_the_chapters_budget() -> None:
+    from enhancer.providers.resilience import RequestBudgetSpentError, requests_already_sent
+
+    sleeps: list[float] = []
+    limiter = _Limiter()
+    budget = _budget(sleeps, limiter, attempts=3)
+    error = LlmCallError("HTTP 500", retryable=True, status=500)
+    with requests_already_sent(2), pytest.raises(RequestBudgetSpentError) as raised:
+        budget.call(_failing(error, error, error))
+    assert (raised.value.attempts, limiter.acquired) == (1, 1)
+    with requests_already_sent(3), pytest.raises(RequestBudgetSpentError):
+        budget.call(_failing(error))
+    assert limiter.acquired == 1  # nothing sent at all

@@ -47,6 +47,8 @@ class ErrorCode(StrEnum):
 
 class DetectedBy(StrEnum):
     OUTLINE = "outline"
+    CONTENTS = "contents"
+    TYPOGRAPHY = "typography"
     PATTERN = "pattern"
     FALLBACK = "fallback"
 

@@ -3,7 +3,9 @@
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from enhancer.models.enums import DetectedBy
-from enhancer.models.result import PdfInfo
+from enhancer.models.result import ChapterHierarchy, PdfInfo, Section
+
+__all__ = ["ChapterSpan", "ExtractedChapter", "ExtractionResult", "OutlineEntry", "Section"]
 
 
 class OutlineEntry(BaseModel):
@@ -16,15 +18,7 @@ class OutlineEntry(BaseModel):
     level: int = Field(default=0, ge=0)
 
 
-class Section(BaseModel):
-    """A nested heading inside a chapter (kept from deeper outline levels)."""
-
-    title: str
-    page: int = Field(ge=1)
-    level: int = Field(default=1, ge=1)
-
-
-class ChapterSpan(BaseModel):
+class ChapterSpan(ChapterHierarchy):
     index: int = Field(ge=0)
     title: str
     start_page: int = Field(ge=1)
@@ -32,7 +26,6 @@ class ChapterSpan(BaseModel):
     detected_by: DetectedBy
     char_count: int = Field(ge=0)
     ocr_share: float = Field(default=0.0, ge=0, le=1, description="share of the chapter's text read by OCR")
-    sections: list[Section] = Field(default_factory=list)
     part: int | None = Field(
         default=None, ge=1, description="1-based part number when a long chapter was split"
     )

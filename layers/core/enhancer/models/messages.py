@@ -26,9 +26,10 @@ class PagesMessage(BaseModel):
 
 
 class ValidateMessage(BaseModel):
-    """Validate queue body: sent once, by the enrichment that completes the chapter set."""
+    """Validate queue body: sent by the enrichment that completes the chapter set."""
 
     document_id: str
+    run: int = Field(default=0, ge=0, description="the document's run (reprocess count)")
 
 
 class ChapterPayload(BaseModel):

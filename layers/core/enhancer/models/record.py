@@ -24,6 +24,12 @@ class DocumentRecord(BaseModel):
     page_tasks: int | None = Field(default=None, description="page ranges of a fanned-out extraction")
     pages_done: set[int] = Field(default_factory=set, description="first page of each range extracted")
     pages_fan_in: int | None = Field(default=None, description="first page of the range that claimed fan-in")
+    fan_in_chapter: int | None = Field(default=None, description="the chapter that claimed the fan-in")
+    llm_requests: dict[int, int] = Field(
+        default_factory=dict, description="LLM requests already sent per chapter by receives that failed"
+    )
+    validation_claim: str | None = Field(default=None, description="the validate message finishing it")
+    validation_claim_expires: datetime | None = None
     llm_calls: int = 0
     cache_hits: int = 0
     input_tokens: int = 0

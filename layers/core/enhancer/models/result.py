@@ -80,6 +80,28 @@ class ChapterError(BaseModel):
     message: str
 
 
+class Section(BaseModel):
+    """A heading inside a chapter: deeper outline levels, or typography/contents below the chapter level."""
+
+    title: str
+    page: int = Field(ge=1)
+    level: int = Field(default=1, ge=1, description="1 = directly below the chapter")
+    page_label: str | None = Field(default=None, description="printed page label (/PageLabels)")
+
+
+class ChapterHierarchy(BaseModel):
+    """Where a chapter sits in the document: its part, its sections, its printed page labels."""
+
+    part_title: str | None = Field(default=None, description="title of the part holding this chapter")
+    sections: list[Section] = Field(default_factory=list)
+    start_label: str | None = Field(default=None, description="printed label of start_page (/PageLabels)")
+    end_label: str | None = Field(default=None, description="printed label of end_page (/PageLabels)")
+    starts_mid_page: bool = Field(
+        default=False,
+        description="the chapter opens below other text on start_page, which the previous chapter ends on",
+    )
+
+
 class ChapterResult(BaseModel):
     index: int = Field(ge=0)
     title: str
@@ -92,6 +114,19 @@ class ChapterResult(BaseModel):
     metadata: ChapterMetadata | None = None
     llm: LlmCallInfo | None = None
     error: ChapterError | None = None
+    # The hierarchy (ChapterHierarchy's fields, after the contract's own keys).
+    part_title: str | None = Field(default=None, description="title of the part holding this chapter")
+    sections: list[Section] = Field(default_factory=list)
+    start_label: str | None = Field(default=None, description="printed label of start_page (/PageLabels)")
+    end_label: str | None = Field(default=None, description="printed label of end_page (/PageLabels)")
+    starts_mid_page: bool = Field(
+        default=False,
+        description="the chapter opens below other text on start_page, which the previous chapter ends on",
+    )
+
+    @staticmethod
+    def hierarchy_of(span: ChapterHierarchy) -> dict[str, object]:
+        return span.model_dump(include=set(ChapterHierarchy.model_fields))
 
 
 class ValidationIssue(BaseModel):
@@ -122,10 +157,13 @@ class Usage(BaseModel):
 
     @classmethod
     def of_calls(cls, calls: list[LlmCallInfo]) -> "Usage":
-        """Totals over provider answers: a cache hit is not a call, and neither is the offline provider,
-        which never leaves the process."""
+        """Totals over provider answers: ``llm_calls`` counts the requests really sent (retries and re-asks
+        included, and those of a chapter that got no answer); a cache hit sends none, and neither does the
+        offline provider, which never leaves the process."""
         return cls(
-            llm_calls=sum(1 for c in calls if not c.cached and c.provider != OFFLINE_PROVIDER),
+            llm_calls=sum(
+                max(1, c.attempts) for c in calls if not c.cached and c.provider != OFFLINE_PROVIDER
+            ),
             cache_hits=sum(1 for c in calls if c.cached),
             input_tokens=sum(c.input_tokens for c in calls),
             output_tokens=sum(c.output_tokens for c in calls),

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from enhancer.errors import PermanentError
 from enhancer.models import ErrorCode, ExtractionResult
@@ -19,6 +20,7 @@ from enhancer.pdf.engines import clean_text, load_pdfium, pdfium_page_text
 from enhancer.pdf.extract import MIN_TEXT_CHARS_PER_PAGE
 
 OCR_STATUS = "ocr"
+T = TypeVar("T")
 __all__ = ["OcrOptions", "OcrPass", "attach_ocr", "explain_no_text", "is_thin", "ocr_range", "scanned_pages"]
 
 
@@ -28,6 +30,12 @@ class OcrPass:
 
     texts: list[str]
     pages: list[OcrPageInfo] = field(default_factory=list)
+
+    def styles(self, styles: list[list[T]], first: int) -> list[list[T]]:
+        """The range's typography without the lines of pages OCR read: their text is OCR's now, and the
+        stray text layer's lines no longer describe it."""
+        read = {page.page for page in self.pages if page.status == OCR_STATUS and page.chars}
+        return [[] if first + offset in read else lines for offset, lines in enumerate(styles)]
 
 
 def is_thin(text: str) -> bool:

@@ -2,7 +2,7 @@
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -17,10 +17,11 @@ from enhancer.pdf.engines import (
     TextEngine,
     check_page_inflation,
     load_pdfium,
-    pdfium_page_text,
+    pdfium_page,
     pypdf_page_text,
 )
 from enhancer.pdf.layout import analyse_pages
+from enhancer.pdf.typography import StyledLine
 
 if TYPE_CHECKING:
     from enhancer.ocr import OcrOptions
@@ -69,15 +70,31 @@ def extract_opened(
     """``extract_pdf`` after the input checks and the structure: for a caller that needed the page count
     first (the extract step decides from it whether to fan out in page ranges)."""
     started = time.perf_counter() if started is None else started
-    pages, used = _page_texts(data, structure, engine)
+    whole = _page_texts(data, structure, engine)
     if ocr is None:
-        return build_result(pages, structure, used, profile=profile, patterns=patterns, started=started)
+        return build_result(
+            whole.texts,
+            structure,
+            whole.engine,
+            profile=profile,
+            patterns=patterns,
+            started=started,
+            styles=whole.styles,
+            labels=whole.labels,
+        )
     from enhancer.ocr.pages import attach_ocr, explain_no_text, ocr_range
 
-    scan = ocr_range(data, pages, 1, ocr)
+    scan = ocr_range(data, whole.texts, 1, ocr)
     with explain_no_text(scan.pages):
         result = build_result(
-            scan.texts, structure, used, profile=profile, patterns=patterns, started=started
+            scan.texts,
+            structure,
+            whole.engine,
+            profile=profile,
+            patterns=patterns,
+            started=started,
+            styles=scan.styles(whole.styles, 1),
+            labels=whole.labels,
         )
     return attach_ocr(result, scan.texts, scan.pages)
 
@@ -90,10 +107,13 @@ def build_result(
     profile: ProfileConfig,
     patterns: ChapterPatternsConfig,
     started: float,
+    styles: list[list[StyledLine]] | None = None,
+    labels: list[str] | None = None,
 ) -> ExtractionResult:
-    """Layout, the NO_TEXT check and chapters from every page's text; shared with the page-range fan-in
-    (``enhancer.pdf.pages``) so both give the same result."""
-    layout = analyse_pages(pages, patterns)
+    """Layout, the NO_TEXT check and chapters from every page's text (and typography, and printed page
+    labels, when the engine gave them); shared with the page-range fan-in (``enhancer.pdf.pages``) so
+    both give the same result."""
+    layout = analyse_pages(pages, patterns, styles=styles, labels=labels)
     meaningful = sum(ch.isalnum() for text in layout.body for ch in text)
     if meaningful < MIN_TEXT_CHARS_PER_PAGE * structure.page_count:
         raise PermanentError(
@@ -126,22 +146,28 @@ def engine_order(engine: Literal["auto", "pdfium", "pypdf"]) -> list[TextEngine]
 
 @dataclass(frozen=True)
 class RangeText:
-    """Cleaned text of pages ``first..last`` (1-based, inclusive); ``unreadable`` pages are empty strings."""
+    """Cleaned text of pages ``first..last`` (1-based, inclusive); ``unreadable`` pages are empty strings.
+
+    ``styles`` holds each page's lines with their typography (empty for a page PDFium did not read);
+    ``labels`` the printed page labels when the PDF defines ``/PageLabels``.
+    """
 
     first: int
     last: int
     texts: list[str]
     unreadable: int
     engine: TextEngine
+    styles: list[list[StyledLine]] = field(default_factory=list)
+    labels: list[str] | None = None
 
 
 def _page_texts(
     data: bytes, structure: PdfStructure, engine: Literal["auto", "pdfium", "pypdf"]
-) -> tuple[list[str], TextEngine]:
+) -> RangeText:
     whole = range_texts(data, structure, 1, structure.page_count, engine)
     if whole.unreadable == structure.page_count:
         raise PermanentError("no page of the PDF could be read", code=ErrorCode.CORRUPT_PDF)
-    return whole.texts, whole.engine
+    return whole
 
 
 def range_texts(
@@ -168,28 +194,51 @@ def range_texts(
         raise PermanentError("neither pypdf nor PDFium can read the page text", code=ErrorCode.CORRUPT_PDF)
     try:
         texts: list[str] = []
+        styles: list[list[StyledLine]] = []
         unreadable = 0
         for index in range(first - 1, last):
-            text = _page_text(order, structure, pdfium_doc, index)
-            unreadable += text is None
-            texts.append(text or "")
-        return RangeText(first=first, last=last, texts=texts, unreadable=unreadable, engine=order[0])
+            read = _page_text(order, structure, pdfium_doc, index)
+            unreadable += read is None
+            texts.append(read[0] if read else "")
+            styles.append(read[1] if read else [])
+        return RangeText(
+            first=first,
+            last=last,
+            texts=texts,
+            unreadable=unreadable,
+            engine=order[0],
+            styles=styles,
+            labels=page_labels(structure, first, last),
+        )
     finally:
         if pdfium_doc is not None:
             pdfium_doc.close()
 
 
+def page_labels(structure: PdfStructure, first: int, last: int) -> list[str] | None:
+    """Printed page labels of pages ``first..last`` when the PDF defines ``/PageLabels``, else None."""
+    reader = structure.reader
+    try:
+        if reader is None or "/PageLabels" not in reader.root_object:
+            return None
+        return list(reader.page_labels[first - 1 : last])
+    except Exception as exc:
+        # A damaged label tree costs the labels, never the document.
+        logger.debug("page labels unreadable: %s", exc)
+        return None
+
+
 def _page_text(
     order: list[TextEngine], structure: PdfStructure, pdfium_doc: object, index: int
-) -> str | None:
+) -> tuple[str, list[StyledLine]] | None:
     for name in order:
         try:
             if name == "pdfium":
                 if structure.reader is not None:
                     check_page_inflation(structure.reader, index)
-                return pdfium_page_text(pdfium_doc, index)
+                return pdfium_page(pdfium_doc, index, styled=True)
             assert structure.reader is not None
-            return pypdf_page_text(structure.reader, index)
+            return pypdf_page_text(structure.reader, index), []
         except PermanentError:
             raise
         except Exception as exc:

@@ -7,10 +7,11 @@ chapters carry.
 """
 
 import re
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, deque
+from dataclasses import dataclass, field
 
 from enhancer.config import ChapterPatternsConfig
+from enhancer.pdf.typography import StyledLine
 
 _EDGE_LINES = 2  # running headers/footers live in the first and last two lines
 _PAGE_NUMBER = re.compile(
@@ -25,14 +26,36 @@ _TOC_MIN_SHARE = 0.4
 
 @dataclass(frozen=True)
 class PageLayout:
-    """Per page (index = page - 1): ``body`` without running lines and page numbers, heading candidates."""
+    """Per page (index = page - 1): ``body`` without running lines and page numbers, heading candidates.
+
+    ``lines`` are the body's lines; ``styles`` their typography where the engine gave it (None per line
+    it did not), ``labels`` the printed page labels when the PDF has them.
+    """
 
     body: list[str]
     headings: list[list[str]]
     toc_pages: frozenset[int]  # 1-based
+    lines: list[list[str]] = field(default_factory=list)
+    styles: list[list[StyledLine | None]] = field(default_factory=list)
+    labels: list[str] | None = None
+    body_size: float = 0.0  # the size most characters are set in; 0 without typography
+    bold_share: float = 0.0  # share of characters in bold lines
+
+    @property
+    def has_styles(self) -> bool:
+        return any(style is not None for page in self.styles for style in page)
+
+    def label(self, page: int) -> str | None:
+        return self.labels[page - 1] if self.labels and 1 <= page <= len(self.labels) else None
 
 
-def analyse_pages(pages: list[str], patterns: ChapterPatternsConfig) -> PageLayout:
+def analyse_pages(
+    pages: list[str],
+    patterns: ChapterPatternsConfig,
+    *,
+    styles: list[list[StyledLine]] | None = None,
+    labels: list[str] | None = None,
+) -> PageLayout:
     compiled = [p.compiled() for p in patterns.heading_patterns]
     markers = {m.lower() for m in patterns.toc_markers}
     page_lines = [[line.strip() for line in text.split("\n") if line.strip()] for text in pages]
@@ -51,6 +74,8 @@ def analyse_pages(pages: list[str], patterns: ChapterPatternsConfig) -> PageLayo
 
     body: list[str] = []
     headings: list[list[str]] = []
+    kept_lines: list[list[str]] = []
+    kept_styles: list[list[StyledLine | None]] = []
     toc_pages: set[int] = set()
     for number, lines in enumerate(page_lines, start=1):
         kept: list[str] = []
@@ -73,6 +98,8 @@ def analyse_pages(pages: list[str], patterns: ChapterPatternsConfig) -> PageLayo
                 # chapter (detection skips the repeats), the rest is running-header noise.
                 candidates.append(line)
         body.append("\n".join(kept))
+        kept_lines.append(kept)
+        kept_styles.append(_align(kept, styles[number - 1] if styles and len(styles) >= number else []))
         if _is_toc_page(kept, markers, compiled, patterns.heading_search_lines):
             toc_pages.add(number)
         headings.append(
@@ -82,7 +109,29 @@ def analyse_pages(pages: list[str], patterns: ChapterPatternsConfig) -> PageLayo
                 if len(line) <= patterns.max_heading_chars
             ]
         )
-    return PageLayout(body=body, headings=headings, toc_pages=frozenset(toc_pages))
+    return PageLayout(
+        body=body,
+        headings=headings,
+        toc_pages=frozenset(toc_pages),
+        lines=kept_lines,
+        styles=kept_styles,
+        labels=labels if labels and len(labels) == len(pages) else None,
+        **_body_style(styles or []),
+    )
+
+
+def _body_style(styles: list[list[StyledLine]]) -> dict[str, float]:
+    """The size most characters are set in (to half a point; long lines included), and the bold share."""
+    weights: Counter[float] = Counter()
+    bold = total = 0
+    for page in styles:
+        for line in page:
+            weights[round(line.size * 2) / 2] += line.chars
+            total += line.chars
+            bold += line.chars if line.bold else 0
+    if not total:
+        return {"body_size": 0.0, "bold_share": 0.0}
+    return {"body_size": max(weights, key=lambda size: weights[size]), "bold_share": bold / total}
 
 
 def _heading_match(line: str, compiled: list[re.Pattern[str]]) -> re.Match[str] | None:
@@ -107,7 +156,8 @@ def _is_page_number(line: str) -> bool:
 def _is_toc_page(
     lines: list[str], markers: set[str], compiled: list[re.Pattern[str]], search_lines: int
 ) -> bool:
-    if any(line.lower().strip(" :.") in markers for line in lines[:search_lines]):
+    # "contents." ending a wrapped sentence is no marker: a heading ends without a full stop.
+    if any(line.lower().strip(" :") in markers for line in lines[:search_lines]):
         return True
     entries = sum(1 for line in lines if _is_toc_entry(line, compiled))
     return entries >= _TOC_MIN_ENTRIES and entries >= _TOC_MIN_SHARE * len(lines)
@@ -118,3 +168,16 @@ def _is_toc_entry(line: str, compiled: list[re.Pattern[str]]) -> bool:
         return True
     match = _TRAILING_PAGE_NUMBER.match(line)
     return bool(match and any(p.match(match["entry"]) for p in compiled))
+
+
+def _align(lines: list[str], styled: list[StyledLine]) -> list[StyledLine | None]:
+    """Each kept line's typography, matched by its text in page order."""
+    by_text: dict[str, deque[StyledLine]] = {}
+    for styled_line in styled:
+        if styled_line.text:
+            by_text.setdefault(styled_line.text, deque()).append(styled_line)
+    out: list[StyledLine | None] = []
+    for line in lines:
+        queue = by_text.get(line)
+        out.append(queue.popleft() if queue else None)
+    return out

@@ -45,6 +45,8 @@ def result_from_ranges(
         raise ValueError(f"ranges hold {len(pages)} pages; the document has {structure.page_count}")
     if sum(part.unreadable for part in ranges) == structure.page_count:
         raise PermanentError("no page of the PDF could be read", code=ErrorCode.CORRUPT_PDF)
+    styles = [lines for part in ranges for lines in part.styles]
+    labels = [label for part in ranges for label in part.labels or []]
     return build_result(
         pages,
         structure,
@@ -52,4 +54,6 @@ def result_from_ranges(
         profile=profile,
         patterns=patterns,
         started=time.perf_counter() if started is None else started,
+        styles=styles if len(styles) == len(pages) else None,
+        labels=labels if len(labels) == len(pages) else None,
     )

@@ -19,6 +19,7 @@ from enhancer.models import (
     EnrichedChapter,
     EnrichMessage,
     ErrorCode,
+    LlmCallInfo,
     Usage,
     ValidateMessage,
 )
@@ -27,40 +28,99 @@ from enhancer.pipeline.context import Pipeline
 from enhancer.pipeline.keys import enriched_key
 from enhancer.pipeline.lifecycle import one_line
 from enhancer.providers.base import EnrichmentProvider, EnrichmentRequest
+from enhancer.providers.resilience import RequestBudgetSpentError, requests_already_sent
+
+UNANSWERED_MODEL = "(no answer)"
 
 
 def enrich_chapter(
     pipeline: Pipeline, provider: EnrichmentProvider, message: EnrichMessage, *, final_attempt: bool
 ) -> dict[str, object]:
-    """Enrich one chapter and record it; returns ``{"status", "validate_sent"}`` (the idempotent result)."""
-    record = pipeline.documents.get(message.document_id)
-    if record is None:
-        raise PermanentError(f"document {message.document_id} does not exist", code=ErrorCode.INTERNAL)
-    if record.status != DocumentStatus.ENRICHING:
-        if record.status == DocumentStatus.EXTRACTING:
-            raise RetryableError("document is still extracting", code=ErrorCode.INTERNAL)
-        logger.info("late duplicate: document already past enrichment", extra={"status": record.status})
-        return {"status": "SKIPPED", "validate_sent": False}
+    """Enrich one chapter and record it; returns ``{"status", "validate_sent"}`` (the idempotent result).
 
+    Resumable: each move is guarded by what the previous one left, so a redelivery after a crash at any
+    point does only what is missing — the provider call when the chapter is not recorded, the fan-in claim
+    and the validate message when this chapter claimed (or may claim) the fan-in."""
+    record = _current_record(pipeline, message)
+    if record is None:
+        return {"status": "SKIPPED", "validate_sent": False}
     index = message.chapter_index
+    if record.status == DocumentStatus.VALIDATING:
+        if record.fan_in_chapter != index:
+            logger.info("late duplicate: another chapter completed the set")
+            return {"status": "SKIPPED", "validate_sent": False}
+        # This chapter claimed the fan-in and may have died before the validate message went out.
+        return {"status": "DONE", "validate_sent": _fan_in(pipeline, record, index)}
     if index in record.chapters_done or index in record.chapters_failed:
         updated = record  # an earlier attempt recorded it; only the fan-in may be left to do
         status = "DONE" if index in record.chapters_done else "FAILED"
     else:
-        enriched = _run_provider(pipeline, provider, message, final_attempt=final_attempt)
-        pipeline.objects.put_json(pipeline.output_bucket, enriched_key(message.document_id, index), enriched)
-        usage = _usage(enriched)
-        updated = pipeline.documents.record_chapter(
-            message.document_id, index, failed=enriched.error is not None, usage=usage
+        enriched = _run_provider(
+            pipeline,
+            provider,
+            message,
+            final_attempt=final_attempt,
+            requests_sent=record.llm_requests.get(index, 0),
         )
+        updated = _record(pipeline, enriched)
         status = "FAILED" if enriched.error else "DONE"
-        _emit_metrics(enriched)
     return {"status": status, "validate_sent": _fan_in(pipeline, updated, index)}
 
 
+def record_chapter_failure(pipeline: Pipeline, message: EnrichMessage, code: ErrorCode, text: str) -> None:
+    """The failure table's FAIL_CHAPTER: the chapter is recorded failed so the document still finishes
+    (nothing to do for an unknown document, another run's message or a document past enrichment)."""
+    record = pipeline.documents.get(message.document_id)
+    if record is None or record.run != message.run or record.status != DocumentStatus.ENRICHING:
+        return
+    index = message.chapter_index
+    if index not in record.chapters_done and index not in record.chapters_failed:
+        record = _record(pipeline, _failed(message, code, text, time.perf_counter()))
+    _fan_in(pipeline, record, index)
+
+
+def _current_record(pipeline: Pipeline, message: EnrichMessage) -> DocumentRecord | None:
+    """The document when this message belongs to its current run and it is (or was) enriching; None when
+    the message has nothing left to do (an earlier run's, or the document is finished)."""
+    record = pipeline.documents.get(message.document_id)
+    if record is None:
+        raise PermanentError(f"document {message.document_id} does not exist", code=ErrorCode.INTERNAL)
+    if record.run != message.run:
+        logger.info(
+            "enrich message of another run; dropped", extra={"run": message.run, "current": record.run}
+        )
+        return None
+    if record.status in (DocumentStatus.RECEIVED, DocumentStatus.EXTRACTING):
+        raise RetryableError("document is still extracting", code=ErrorCode.INTERNAL)
+    if record.status.is_terminal:
+        logger.info("late duplicate: document already finished", extra={"status": record.status})
+        return None
+    return record
+
+
+def _record(pipeline: Pipeline, enriched: EnrichedChapter) -> DocumentRecord:
+    """The outcome to S3, then the chapter into its set (with its usage) in one atomic update."""
+    index = enriched.chapter_index
+    pipeline.objects.put_json(pipeline.output_bucket, enriched_key(enriched.document_id, index), enriched)
+    updated = pipeline.documents.record_chapter(
+        enriched.document_id, index, failed=enriched.error is not None, usage=_usage(enriched)
+    )
+    _emit_metrics(enriched)
+    return updated
+
+
 def _run_provider(
-    pipeline: Pipeline, provider: EnrichmentProvider, message: EnrichMessage, *, final_attempt: bool
+    pipeline: Pipeline,
+    provider: EnrichmentProvider,
+    message: EnrichMessage,
+    *,
+    final_attempt: bool,
+    requests_sent: int,
 ) -> EnrichedChapter:
+    """The provider's answer for one chapter, or the chapter failed. A chapter has one budget of LLM requests
+    across SQS receives (``requests_already_sent``): a receive that fails before spending it (rate limit,
+    too little time left) counts what it sent and lets SQS redeliver; a spent budget, or the last receive,
+    fails the chapter with ``LLM_UNAVAILABLE`` and reports the requests it sent."""
     payload = pipeline.objects.get_model(pipeline.output_bucket, message.chapter_key, ChapterPayload)
     profile_name, profile = pipeline.config.extraction_profiles.get(payload.profile)
     request = EnrichmentRequest(
@@ -74,13 +134,26 @@ def _run_provider(
     )
     started = time.perf_counter()
     try:
-        outcome = provider.enrich_chapter(request)
+        with requests_already_sent(requests_sent):
+            outcome = provider.enrich_chapter(request)
     except PermanentError as exc:
-        return _failed(message, exc.code, exc.message, started)
+        return _failed(message, exc.code, exc.message, started, provider, _attempts(exc))
     except RetryableError as exc:
-        if not final_attempt:
+        sent = requests_sent + _attempts(exc)
+        if not (final_attempt or isinstance(exc, RequestBudgetSpentError)):
+            if _attempts(exc):
+                pipeline.documents.add_llm_requests(
+                    message.document_id, message.chapter_index, _attempts(exc)
+                )
             raise
-        return _failed(message, ErrorCode.LLM_UNAVAILABLE, f"gave up after the last retry: {exc}", started)
+        return _failed(
+            message,
+            ErrorCode.LLM_UNAVAILABLE,
+            f"gave up after {sent} request(s): {exc}",
+            started,
+            provider,
+            sent,
+        )
     return EnrichedChapter(
         document_id=message.document_id,
         chapter_index=message.chapter_index,
@@ -90,13 +163,32 @@ def _run_provider(
     )
 
 
-def _failed(message: EnrichMessage, code: ErrorCode, text: str, started: float) -> EnrichedChapter:
+def _attempts(exc: Exception) -> int:
+    attempts = getattr(exc, "attempts", 0)
+    return attempts if isinstance(attempts, int) else 0
+
+
+def _failed(
+    message: EnrichMessage,
+    code: ErrorCode,
+    text: str,
+    started: float,
+    provider: EnrichmentProvider | None = None,
+    requests: int = 0,
+) -> EnrichedChapter:
+    """A failed chapter; the requests it sent without an answer are reported in its ``llm`` (no tokens)."""
     code = code if code in (ErrorCode.INVALID_LLM_OUTPUT, ErrorCode.LLM_UNAVAILABLE) else ErrorCode.INTERNAL
     logger.warning("chapter failed", extra={"error_code": code.value, "error_message": one_line(text)})
+    llm = (
+        LlmCallInfo(provider=provider.name, model=UNANSWERED_MODEL, attempts=requests, cached=False)
+        if provider is not None and requests
+        else None
+    )
     return EnrichedChapter(
         document_id=message.document_id,
         chapter_index=message.chapter_index,
         error=ChapterError(code=code, message=one_line(text)),
+        llm=llm,
         enrich_ms=int((time.perf_counter() - started) * 1000),
     )
 
@@ -106,24 +198,11 @@ def _usage(enriched: EnrichedChapter) -> Usage:
 
 
 def _emit_metrics(enriched: EnrichedChapter) -> None:
-    if enriched.error is not None:
-        metrics.add_metric(name=MetricName.CHAPTERS_FAILED, unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name=MetricName.LLM_ERRORS, unit=MetricUnit.Count, value=1)
-        return
-    metrics.add_metric(name=MetricName.CHAPTERS_ENRICHED, unit=MetricUnit.Count, value=1)
-    llm = enriched.llm
-    if llm is None:
-        return
-    if llm.cached:
-        metrics.add_metric(name=MetricName.CACHE_HITS, unit=MetricUnit.Count, value=1)
-        return
-    metrics.add_metric(name=MetricName.LLM_CALLS, unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name=MetricName.LLM_LATENCY, unit=MetricUnit.Milliseconds, value=llm.latency_ms)
-    metrics.add_metric(name=MetricName.INPUT_TOKENS, unit=MetricUnit.Count, value=llm.input_tokens)
-    metrics.add_metric(name=MetricName.OUTPUT_TOKENS, unit=MetricUnit.Count, value=llm.output_tokens)
-    metrics.add_metric(
-        name=MetricName.ESTIMATED_COST_USD, unit=MetricUnit.NoUnit, value=llm.estimated_cost_usd
-    )
+    """Chapter outcomes only. One owner per number: requests, errors and throttles are counted per request
+    by ``CallBudget``, latency, tokens and cost per answer by ``StructuredLlmProvider``, cache hits by
+    ``CachingProvider``; the offline provider sends no request, so it adds none of them."""
+    name = MetricName.CHAPTERS_FAILED if enriched.error is not None else MetricName.CHAPTERS_ENRICHED
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
 def is_complete(record: DocumentRecord) -> bool:
@@ -138,6 +217,8 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, chapter_index: int) -> b
         return False
     if not pipeline.documents.claim_fan_in(record.document_id, chapter_index):
         return False
-    pipeline.queues.send(pipeline.validate_queue_url, [ValidateMessage(document_id=record.document_id)])
+    pipeline.queues.send(
+        pipeline.validate_queue_url, [ValidateMessage(document_id=record.document_id, run=record.run)]
+    )
     logger.info("all chapters recorded; validation queued")
     return True

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from enhancer.errors import PermanentError
+from enhancer.errors import DocumentBusyError, PermanentError
 from enhancer.language import detect_language
 from enhancer.models import (
     ChapterPayload,
@@ -83,6 +83,8 @@ def _extract(
         metrics.add_metric(name=MetricName.DOCUMENTS_RECEIVED, unit=MetricUnit.Count, value=1)
     record = pipeline.documents.get(document_id)
     assert record is not None  # just created or already there
+    if record.source_etag and etag and record.source_etag.strip('"') != etag.strip('"'):
+        record = _new_version(pipeline, record)
     match record.status:
         case DocumentStatus.RECEIVED:
             pipeline.documents.transition(
@@ -135,6 +137,24 @@ def _extract(
     return ExtractOutcome.ENQUEUED
 
 
+def _new_version(pipeline: Pipeline, record: DocumentRecord) -> DocumentRecord:
+    """A new version of the object under the same key and document id (an API upload URL used again): a
+    finished document starts a new run of it; one still processing the previous version makes this event
+    wait (it is retried until that run is finished, then processed)."""
+    if record.status == DocumentStatus.RECEIVED:  # reset already, or never started: the next move takes it
+        return record
+    if not record.status.is_terminal:
+        raise DocumentBusyError(
+            f"an earlier version (etag {record.source_etag}) is still {record.status.value}",
+            code=ErrorCode.INTERNAL,
+        )
+    reset = pipeline.documents.reset_for_reprocess(record.document_id)
+    if reset is None:
+        raise DocumentBusyError("the document was restarted by someone else", code=ErrorCode.INTERNAL)
+    logger.info("new version of the object: a new run", extra={"run": reset.run})
+    return reset
+
+
 def finish_extraction(
     pipeline: Pipeline,
     manifest: ExtractionManifest,
@@ -155,6 +175,7 @@ def finish_extraction(
         DocumentStatus.EXTRACTING,
         DocumentStatus.ENRICHING,
         chapter_count=len(payloads),
+        llm_requests={},
         page_count=manifest.pdf.page_count,
         title=manifest.pdf.title,
         sha256=sha256,

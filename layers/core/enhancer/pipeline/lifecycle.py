@@ -29,7 +29,6 @@ def one_line(message: str, limit: int = 300) -> str:
 
 
 def failed_result(record: DocumentRecord, code: ErrorCode, message: str) -> DocumentResult:
-    now = utcnow()
     return DocumentResult(
         document_id=record.document_id,
         source=SourceInfo(
@@ -46,36 +45,60 @@ def failed_result(record: DocumentRecord, code: ErrorCode, message: str) -> Docu
         document=None,
         chapters=[],
         created_at=record.created_at,
-        completed_at=now,
+        completed_at=record.updated_at if record.status.is_terminal else utcnow(),
     )
 
 
 def fail_document(
     pipeline: Pipeline, document_id: str, code: ErrorCode, message: str, *, sha256: str | None = None
 ) -> bool:
-    """Move a non-terminal document to FAILED and write its result JSON; False when it was already terminal
-    (or unknown), in which case nothing is written."""
+    """End a non-terminal document FAILED; True when this call moved it.
+
+    Resumable, in three guarded moves: the conditional transition decides (only its winner goes on), the
+    failed result JSON is written, then ``result_key`` is set. A call that finds the document FAILED without
+    a ``result_key`` (an earlier call died between the moves) writes the result and sets the key; one that
+    finds it finished otherwise does nothing. The result is written after the decision, never before, so a
+    caller that loses the race cannot overwrite the winner's result."""
     message = one_line(message)
     record = pipeline.documents.get(document_id)
-    if record is None or record.status.is_terminal:
+    if record is None:
         return False
-    if sha256:
-        record = record.model_copy(update={"sha256": sha256})
-    key = result_key(document_id)
-    pipeline.objects.put_json(pipeline.output_bucket, key, failed_result(record, code, message))
-    moved = pipeline.documents.transition(
-        document_id,
-        [record.status],
-        DocumentStatus.FAILED,
-        error_code=code.value,
-        error_message=message,
-        result_key=key,
-        sha256=sha256,
-    )
-    if moved:
+    moved = False
+    if not record.status.is_terminal:
+        moved = pipeline.documents.transition(
+            document_id,
+            [record.status],
+            DocumentStatus.FAILED,
+            error_code=code.value,
+            error_message=message,
+            sha256=sha256,
+        )
+        if not moved:  # someone else moved it first: finish what they may have left undone
+            fail_document(pipeline, document_id, code, message, sha256=sha256)
+            return False
         logger.warning("document failed", extra={"error_code": code.value, "error_message": message})
         metrics.add_metric(name=MetricName.DOCUMENTS_FAILED, unit=MetricUnit.Count, value=1)
+        record = record.model_copy(
+            update={
+                "status": DocumentStatus.FAILED,
+                "error_code": code,
+                "error_message": message,
+                "sha256": sha256 or record.sha256,
+            }
+        )
+    if record.status == DocumentStatus.FAILED and record.result_key is None:
+        write_failed_result(pipeline, record)
     return moved
+
+
+def write_failed_result(pipeline: Pipeline, record: DocumentRecord) -> None:
+    """The failed result JSON of a FAILED document, from its record, then ``result_key`` on the record."""
+    key = result_key(record.document_id)
+    code = record.error_code or ErrorCode.INTERNAL
+    pipeline.objects.put_json(
+        pipeline.output_bucket, key, failed_result(record, code, record.error_message or code.value)
+    )
+    pipeline.documents.set_result_key(record.document_id, key)
 
 
 @contextmanager

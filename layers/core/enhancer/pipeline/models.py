@@ -1,7 +1,7 @@
 """The pipeline's own work files (not part of the external contract)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -61,4 +61,8 @@ class PageRangeFile(BaseModel):
     engine: Literal["pdfium", "pypdf"]
     unreadable: int = Field(default=0, ge=0)
     texts: list[str]
+    # Per page, its lines' typography as StyledLine.dump() rows (empty when the engine gave none),
+    # and the printed page labels when the PDF has them: detection at the fan-in uses both.
+    styles: list[list[list[Any]]] = Field(default_factory=list)
+    labels: list[str] | None = None
     ocr_pages: list[OcrPageInfo] = Field(default_factory=list, description="pages of the range sent to OCR")

@@ -50,12 +50,12 @@ def _extract_range(pipeline: Pipeline, record: DocumentRecord, message: PagesMes
     data, structure = open_pdf(body, max_file_bytes=pipeline.max_file_bytes, max_pages=pipeline.max_pages)
     del body  # ``data`` is the same bytes; keep one reference
     part = range_texts(data, structure, message.first_page, message.last_page, pipeline.pdf_engine)
-    texts, ocr_pages = part.texts, []
+    texts, styles, ocr_pages = part.texts, part.styles, []
     if pipeline.ocr is not None:
         from enhancer.ocr.pages import ocr_range
 
         scan = ocr_range(data, part.texts, part.first, pipeline.ocr)
-        texts, ocr_pages = scan.texts, scan.pages
+        texts, styles, ocr_pages = scan.texts, scan.styles(part.styles, part.first), scan.pages
     pipeline.objects.put_json(
         pipeline.output_bucket,
         pages_key(record.document_id, part.first, part.last),
@@ -66,6 +66,8 @@ def _extract_range(pipeline: Pipeline, record: DocumentRecord, message: PagesMes
             engine=part.engine,
             unreadable=part.unreadable,
             texts=texts,
+            styles=[[line.dump() for line in page] for page in styles],
+            labels=part.labels,
             ocr_pages=ocr_pages,
         ),
     )
@@ -81,6 +83,7 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, first_page: int) -> bool
     from enhancer.ocr.pages import attach_ocr, explain_no_text
     from enhancer.pdf.document import PdfStructure
     from enhancer.pdf.pages import RangeText, result_from_ranges
+    from enhancer.pdf.typography import StyledLine
 
     plan = pipeline.objects.get_model(pipeline.output_bucket, pages_plan_key(record.document_id), PagesPlan)
     ranges = []
@@ -89,7 +92,10 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, first_page: int) -> bool
         stored = pipeline.objects.get_model(
             pipeline.output_bucket, pages_key(record.document_id, first, last), PageRangeFile
         )
-        ranges.append(RangeText(first, last, stored.texts, stored.unreadable, stored.engine))
+        styles = [[StyledLine.load(row) for row in page] for page in stored.styles]
+        ranges.append(
+            RangeText(first, last, stored.texts, stored.unreadable, stored.engine, styles, stored.labels)
+        )
         ocr_pages.extend(stored.ocr_pages)
     structure = PdfStructure(
         page_count=plan.page_count,

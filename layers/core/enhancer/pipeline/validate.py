@@ -1,8 +1,10 @@
 """Validate step: assemble the result JSON, reduce document-level metadata, apply the rules, finish.
 
-The result is written before the conditional VALIDATING → terminal transition; a duplicate validate message
-that loses the transition has written the same content, so results stay consistent however often SQS
-redelivers.
+One validate message at a time finishes a document: it first claims it (``claim_validation``: the same
+message may claim again after a crash, another only once the holder's lease ran out), then writes the
+result, then makes the conditional VALIDATING → terminal transition. A duplicate that cannot claim writes
+nothing. If the transition is lost anyway (the sweeper failed the document meanwhile), the loser rewrites
+the failed result from the record, so ``results/`` always matches the status.
 """
 
 import re
@@ -35,32 +37,46 @@ from enhancer.observability import MetricName, logger, metrics
 from enhancer.ocr.pricing import ocr_usage
 from enhancer.pipeline.context import Pipeline
 from enhancer.pipeline.keys import enriched_key, manifest_key, result_key
-from enhancer.pipeline.lifecycle import one_line
+from enhancer.pipeline.lifecycle import one_line, write_failed_result
 from enhancer.pipeline.models import ExtractionManifest
 from enhancer.pipeline.validation import validate_result
 from enhancer.providers.base import EnrichmentProvider, ReduceRequest
 from enhancer.providers.offline import extract_keywords, extractive_summary
+from enhancer.resources import function
 from enhancer.storage import ObjectNotFound
 from enhancer.storage.documents import utcnow
 
+VALIDATION_LEASE_S = function("validate").timeout_s
 DOCUMENT_KEYWORDS = 20
 DOCUMENT_TOPICS = 10
 _JUNK_TITLES = re.compile(r"^(untitled|title|document|microsoft word - .*|.*\.(docx?|pdf|tex|odt))$", re.I)
 
 
 def validate_document(
-    pipeline: Pipeline, provider: EnrichmentProvider, message: ValidateMessage, *, final_attempt: bool
+    pipeline: Pipeline,
+    provider: EnrichmentProvider,
+    message: ValidateMessage,
+    *,
+    final_attempt: bool,
+    claim_token: str,
 ) -> DocumentResult | None:
-    """Finish one document; None when it was already finished (a duplicate message)."""
+    """Finish one document; None when there was nothing for this message to do (a duplicate, a message of
+    an earlier run, or another message holds the claim)."""
     started = time.perf_counter()
     record = pipeline.documents.get(message.document_id)
     if record is None:
         raise PermanentError(f"document {message.document_id} does not exist", code=ErrorCode.INTERNAL)
+    if record.run != message.run:
+        logger.info("validate message of another run; dropped", extra={"run": message.run})
+        return None
     if record.status.is_terminal:
         logger.info("duplicate validate message; document already finished", extra={"status": record.status})
         return None
     if record.status != DocumentStatus.VALIDATING:
         raise RetryableError(f"document is {record.status}, not VALIDATING yet", code=ErrorCode.INTERNAL)
+    if not pipeline.documents.claim_validation(record.document_id, claim_token, VALIDATION_LEASE_S):
+        logger.info("another validate message is finishing this document")
+        return None
 
     manifest = pipeline.objects.get_model(
         pipeline.output_bucket, manifest_key(record.document_id), ExtractionManifest
@@ -113,7 +129,10 @@ def validate_document(
         **usage.model_dump(),
     )
     if not moved:
-        logger.info("another validation finished this document first")
+        logger.info("the document was finished elsewhere first; its result is restored")
+        current = pipeline.documents.get(record.document_id)
+        if current is not None and current.status == DocumentStatus.FAILED:
+            write_failed_result(pipeline, current)
         return None
     _emit_metrics(status, report.passed)
     logger.info("document finished", extra={"status": status.value, "error_code": code})
@@ -130,6 +149,7 @@ def _chapter_result(pipeline: Pipeline, manifest: ExtractionManifest, index: int
         "detected_by": span.detected_by,
         "char_count": span.char_count,
         "ocr_share": span.ocr_share,
+        **ChapterResult.hierarchy_of(span),
     }
     try:
         enriched = pipeline.objects.get_model(

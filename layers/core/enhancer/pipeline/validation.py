@@ -133,7 +133,8 @@ def tiling_problem(chapters: list[dict[str, Any]], page_count: int | None) -> st
                 return f"the first chapter starts on page {start}, not 1"
         else:
             prev_end = previous["end_page"]
-            same_split = start == prev_end and chapter.get("title") == previous.get("title")
+            shared = chapter.get("title") == previous.get("title") or chapter.get("starts_mid_page") is True
+            same_split = start == prev_end and shared
             if start != prev_end + 1 and not same_split:
                 kind = "overlaps" if start <= prev_end else "leaves a gap after"
                 return f"chapter {chapter.get('index')} (pages {start}-{end}) {kind} page {prev_end}"

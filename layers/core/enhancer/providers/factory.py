@@ -106,7 +106,11 @@ def _remote(
     budget = CallBudget(
         provider=name,
         limiter=limiter,
-        policy=RetryPolicy(max_attempts=settings.max_attempts, backoff_base_s=settings.backoff_base_s),
+        policy=RetryPolicy(
+            max_attempts=settings.max_attempts,
+            backoff_base_s=settings.backoff_base_s,
+            min_time_to_retry_s=settings.timeout_s + 5,
+        ),
     )
     prices = get_price_table(config.directory)
     if name == "bedrock":

@@ -7,12 +7,15 @@ rate limiter, and ``LlmCallInfo.attempts`` counts what was really sent.
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 
+from enhancer.deadline import remaining_s
 from enhancer.errors import PermanentError, RetryableError
 from enhancer.models import ErrorCode, LlmCallInfo
 from enhancer.observability import MetricName, logger, metrics
@@ -69,12 +72,33 @@ class ProviderRejectedError(PermanentError):
         self.attempts = attempts
 
 
+class RequestBudgetSpentError(ProviderUnavailableError):
+    """Earlier receives of this chapter already sent every request its budget allows."""
+
+
+_already_sent: ContextVar[int] = ContextVar("llm_requests_already_sent", default=0)
+
+
+@contextmanager
+def requests_already_sent(count: int) -> Iterator[None]:
+    """One budget of ``max_attempts`` requests per chapter across SQS receives, not per receive: within the
+    block, ``count`` requests count as spent (the enrich step tells it what earlier receives sent)."""
+    token = _already_sent.set(count)
+    try:
+        yield
+    finally:
+        _already_sent.reset(token)
+
+
 class RetryPolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     max_attempts: int = Field(default=3, ge=1)
     backoff_base_s: float = Field(default=1.0, ge=0)
     backoff_max_s: float = Field(default=20.0, ge=0)
+    min_time_to_retry_s: float = Field(
+        default=35.0, ge=0, description="a retry needs this much of the invocation left (a request's timeout)"
+    )
 
     def delay(self, attempt: int, retry_after_s: float | None) -> float:
         """Exponential backoff with equal jitter after ``attempt`` (1-based); a server's retry-after wins
@@ -103,25 +127,36 @@ class CallBudget:
         self._sleep = sleep
 
     def call(self, send: Callable[[], T]) -> tuple[T, int]:
-        """``send()`` under the budget; returns its result and the attempts it took."""
+        """``send()`` under the budget; returns its result and the attempts it took. A retry that would not
+        fit in what is left of the invocation (``enhancer.deadline``) is not started: the chapter's last
+        receive then records it failed instead of timing out mid-request."""
+        allowed = self.policy.max_attempts - _already_sent.get()
+        if allowed <= 0:
+            raise RequestBudgetSpentError(
+                f"{self.provider}: the chapter's {self.policy.max_attempts} requests were sent by earlier "
+                "receives, all failed",
+                0,
+            )
         attempt = 0
         while True:
             attempt += 1
             self.limiter.acquire(self.provider)
-            metrics.add_metric(name=MetricName.LLM_CALLS, unit=MetricUnit.Count, value=1)
             try:
-                return send(), attempt
+                return self._send(send), attempt
             except LlmCallError as exc:
-                metrics.add_metric(name=MetricName.LLM_ERRORS, unit=MetricUnit.Count, value=1)
-                if exc.throttled:
-                    metrics.add_metric(name=MetricName.LLM_THROTTLES, unit=MetricUnit.Count, value=1)
                 if not exc.retryable:
                     raise ProviderRejectedError(f"{self.provider}: {exc}", attempt) from exc
-                if attempt >= self.policy.max_attempts:
-                    raise ProviderUnavailableError(
+                if attempt >= allowed:
+                    raise RequestBudgetSpentError(
                         f"{self.provider} unavailable after {attempt} attempts: {exc}", attempt
                     ) from exc
                 delay = self.policy.delay(attempt, exc.retry_after_s)
+                if remaining_s() - delay < self.policy.min_time_to_retry_s:
+                    raise ProviderUnavailableError(
+                        f"{self.provider}: no time left in the invocation to retry after {attempt} "
+                        f"attempt(s): {exc}",
+                        attempt,
+                    ) from exc
                 logger.warning(
                     "LLM request failed, retrying",
                     extra={
@@ -134,6 +169,19 @@ class CallBudget:
                     },
                 )
                 self._sleep(delay)
+
+    @staticmethod
+    def _send(send: Callable[[], T]) -> T:
+        """One request, counted where it is sent (LLMCalls, LLMErrors, LLMThrottles); latency, tokens and
+        cost of an answer are counted by the provider that parsed it (``StructuredLlmProvider``)."""
+        metrics.add_metric(name=MetricName.LLM_CALLS, unit=MetricUnit.Count, value=1)
+        try:
+            return send()
+        except LlmCallError as exc:
+            metrics.add_metric(name=MetricName.LLM_ERRORS, unit=MetricUnit.Count, value=1)
+            if exc.throttled:
+                metrics.add_metric(name=MetricName.LLM_THROTTLES, unit=MetricUnit.Count, value=1)
+            raise
 
 
 def parse_retry_after(headers: object) -> float | None:

@@ -6,7 +6,7 @@ conditional ENRICHING → VALIDATING transition picks the single caller that sen
 """
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -221,7 +221,51 @@ class DocumentStore:
         )
         return claimed is not None
 
-    # --- added for huge documents: page ranges extracted in parallel, then one fan-in -------------------
+    def add_llm_requests(self, document_id: str, chapter_index: int, requests: int) -> None:
+        """Count LLM requests a failed receive of one chapter sent, against its budget across receives."""
+        self._add_to_existing(
+            document_id,
+            "SET llm_requests.#i = if_not_exists(llm_requests.#i, :zero) + :n, updated_at = :now",
+            {":zero": {"N": "0"}, ":n": {"N": str(requests)}},
+            names={"#i": str(chapter_index)},
+            action=f"count LLM requests of chapter {chapter_index} of {document_id}",
+        )
+
+    def set_result_key(self, document_id: str, key: str) -> None:
+        """Record where a finished document's result JSON is (after it was written)."""
+        self._add_to_existing(
+            document_id,
+            "SET result_key = :key, updated_at = :now",
+            {":key": {"S": key}},
+            action=f"set the result key of {document_id}",
+        )
+
+    def claim_validation(self, document_id: str, token: str, lease_s: int) -> bool:
+        """The right to finish a VALIDATING document, for one validate message (``token``): True for the
+        first claimer, for the same message again (redelivered after a crash), and for anyone once the
+        holder's lease has run out (it died and its message was lost); False otherwise."""
+        now = utcnow()
+        claimed = self._update_if(
+            document_id,
+            f"claim validation of {document_id}",
+            UpdateExpression=(
+                "SET validation_claim = :token, validation_claim_expires = :until, updated_at = :now"
+            ),
+            ConditionExpression=(
+                "#status = :validating AND (attribute_not_exists(validation_claim) "
+                "OR validation_claim = :token OR validation_claim_expires < :now)"
+            ),
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":validating": {"S": DocumentStatus.VALIDATING.value},
+                ":token": {"S": token},
+                ":until": {"S": (now + timedelta(seconds=lease_s)).isoformat()},
+                ":now": {"S": now.isoformat()},
+            },
+        )
+        return claimed is not None
+
+    # --- huge documents: page ranges extracted in parallel, then one fan-in ----------------------------
 
     def plan_page_tasks(self, document_id: str, task_count: int, *, page_count: int, sha256: str) -> bool:
         """Record how many page ranges an EXTRACTING document was split into (with its page count and hash,
@@ -289,7 +333,7 @@ class DocumentStore:
             raise convert(exc, f"list documents in {status}") from exc
         return [item_to_record(item) for item in response.get("Items", [])]
 
-    # --- added for the API's reprocess and paginated listing ------------------------------------------
+    # --- the API's reprocess and paginated listing -----------------------------------------------------
 
     def reset_for_reprocess(self, document_id: str) -> DocumentRecord | None:
         """Terminal → RECEIVED with ``run`` + 1 and the previous run's progress cleared, in one conditional
@@ -301,10 +345,12 @@ class DocumentStore:
             f"reset document {document_id}",
             UpdateExpression=(
                 "SET #status = :received, updated_at = :now, #run = if_not_exists(#run, :zero) + :one, "
+                "llm_requests = :empty, "
                 "llm_calls = :zero, cache_hits = :zero, input_tokens = :zero, output_tokens = :zero, "
                 "estimated_cost_usd = :zero "
                 "REMOVE chapters_done, chapters_failed, chapter_count, fan_in_chapter, result_key, "
-                "error_code, error_message, page_tasks, pages_done, pages_fan_in"
+                "error_code, error_message, page_tasks, pages_done, pages_fan_in, validation_claim, "
+                "validation_claim_expires"
             ),
             ConditionExpression="#status IN (:t0, :t1, :t2)",
             ExpressionAttributeNames={"#status": "status", "#run": "run"},
@@ -313,6 +359,7 @@ class DocumentStore:
                 ":now": {"S": utcnow().isoformat()},
                 ":zero": {"N": "0"},
                 ":one": {"N": "1"},
+                ":empty": {"M": {}},
                 **{f":t{i}": {"S": s.value} for i, s in enumerate(terminal)},
             },
             ReturnValues="ALL_NEW",
