@@ -11,6 +11,7 @@ from infra.constructs.observability import ObservabilityConstruct
 from infra.constructs.pipeline import PipelineConstruct
 from infra.constructs.secrets import SecretsConstruct
 from infra.constructs.storage import StorageConstruct
+from infra.constructs.sweeper import SweeperConstruct
 
 # The S3 → SQS notification is configured by a CDK-provided singleton Lambda (custom resource).
 _BUCKET_NOTIFICATIONS_HANDLER = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
@@ -47,14 +48,18 @@ class DocumentEnhancerStack(Stack):
             assets=assets,
             layers=self.pipeline.layers,
         )
+        self.sweeper = SweeperConstruct(
+            self, "Sweeper", config=config, storage=self.storage, pipeline=self.pipeline
+        )
         self.observability = ObservabilityConstruct(
             self,
             "Observability",
             stage=config.stage,
             alert_email=config.alert_email,
-            functions={**self.pipeline.functions, "api": self.api.handler},
+            functions={**self.pipeline.functions, "api": self.api.handler, "sweeper": self.sweeper.function},
             queues=self.pipeline.queues,
             dlqs=self.pipeline.dlqs,
+            sweeper_dlq=self.sweeper.dlq,
         )
         self._acknowledge_cdk_internals()
         self._outputs()

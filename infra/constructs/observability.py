@@ -43,6 +43,7 @@ class ObservabilityConstruct(Construct):
         functions: Mapping[str, EnhancerFunction],
         queues: Mapping[str, sqs.IQueue],
         dlqs: Mapping[str, sqs.IQueue],
+        sweeper_dlq: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.stage = stage
@@ -52,6 +53,7 @@ class ObservabilityConstruct(Construct):
         self._ocr_alarms()
         self._queue_alarms(queues, dlqs)
         self._function_alarms(functions)
+        self._sweep_alarms(sweeper_dlq)
         self.dashboard = self._dashboard(functions, queues, dlqs)
 
     def _alert_topic(self, alert_email: str | None) -> sns.Topic:
@@ -141,6 +143,26 @@ class ObservabilityConstruct(Construct):
                 f"A {key} message failed 3 times and is in its DLQ: inspect, fix, then doc-enhancer redrive",
             )
 
+    def _sweep_alarms(self, sweeper_dlq: sqs.IQueue | None) -> None:
+        """Documents past their step's maximum time (the sweeper counts them each sweep), and sweeps that
+        failed or were never delivered."""
+        self._alarm(
+            "documents-stalled",
+            app_metric(MetricName.DOCUMENTS_STALLED, "Maximum"),
+            0,
+            "A document sat in a non-terminal status longer than its step's maximum time: ended FAILED "
+            "(TIMED_OUT), or held back while a queue still has messages; see doc-enhancer list",
+        )
+        if sweeper_dlq is not None:
+            self._alarm(
+                "sweeper-dlq-not-empty",
+                sweeper_dlq.metric_approximate_number_of_messages_visible(
+                    statistic="Maximum", period=c.ALARM_PERIOD
+                ),
+                0,
+                "A sweep failed or was not delivered: stranded documents wait until a sweep succeeds",
+            )
+
     def _function_alarms(self, functions: Mapping[str, EnhancerFunction]) -> None:
         for key, fn in functions.items():
             period = c.ALARM_PERIOD
@@ -198,10 +220,11 @@ class ObservabilityConstruct(Construct):
             graph("Documents", list(documents)),
             graph("Chapters", list(chapters)),
             graph(
-                "Pages extracted / validation failures",
+                "Pages extracted / validation failures / stalled documents",
                 [
                     app_metric(MetricName.PAGES_EXTRACTED),
                     app_metric(MetricName.VALIDATION_FAILURES),
+                    app_metric(MetricName.DOCUMENTS_STALLED, "Maximum"),
                 ],
             ),
         )

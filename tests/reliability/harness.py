@@ -24,7 +24,7 @@ import pytest
 from enhancer.config import get_app_config
 from enhancer.local.functions import invoke
 from enhancer.local.provision import dead_letter_queue_urls, provision
-from enhancer.local.runtime import DeadLetterWatcher, QueuePoller
+from enhancer.local.runtime import LocalSweeper, QueuePoller
 from enhancer.models import ChapterStatus, DocumentStatus, ErrorCode
 from enhancer.observability import logger
 from enhancer.pipeline.context import Pipeline, build_pipeline, clear_pipeline_cache
@@ -140,7 +140,7 @@ class Stack:
     env: dict[str, str]
     pipeline: Pipeline
     pollers: dict[str, QueuePoller]
-    watcher: DeadLetterWatcher | None
+    sweeper: LocalSweeper | None
     uploaded: dict[str, str] = field(default_factory=dict)  # document id → key
 
     @property
@@ -267,7 +267,7 @@ def local_stack(
     invoker: Invoker = invoke,
     enrich_workers: int = 4,
     visibility_timeout_s: int = 120,
-    watch_dead_letters: bool = True,
+    sweep: bool = True,
 ) -> Iterator[Stack]:
     """Provision ``stage`` on the emulation and run one poller per queue (the queue's batch size, partial
     batch failures, 1 s retry delay, DLQs) until the block ends."""
@@ -301,23 +301,21 @@ def local_stack(
         )
         for spec in QUEUES
     }
-    watcher = (
-        DeadLetterWatcher(pipeline, dead_letter_queue_urls(stage), stop=stop) if watch_dead_letters else None
-    )
+    sweeper = LocalSweeper(stop=stop, interval_s=0.5) if sweep else None
     previous_level = logger.log_level
     logger.setLevel("CRITICAL")  # crashes are the point here; the suites assert on state, not log lines
     for poller in pollers.values():
         poller.start()
-    if watcher:
-        watcher.start()
+    if sweeper:
+        sweeper.start()
     try:
-        yield Stack(endpoint, stage, {**base, **resources}, pipeline, pollers, watcher)
+        yield Stack(endpoint, stage, {**base, **resources}, pipeline, pollers, sweeper)
     finally:
         stop.set()
         for poller in pollers.values():
             poller.join(timeout=30)
-        if watcher:
-            watcher.join(timeout=5)
+        if sweeper:
+            sweeper.join(timeout=30)
         logger.setLevel(previous_level)
         clear_caches()
 

@@ -215,24 +215,26 @@ def _redrive(stack: Stack, queue: str) -> str:
 def test_a_poison_message_reaches_the_dlq_and_redrive_completes_it_once_fixed(
     aws_endpoint: str, fake_llm: FakeLlmServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a validate worker that dies every time it meets one document (no DLQ watcher: as on AWS)
+    # Given a validate worker that dies every time it meets one document (the sweeper runs, as on AWS)
     worker = PoisonedValidate()
-    with local_stack(
-        monkeypatch, aws_endpoint, "poison", env=OPENAI, invoker=worker, watch_dead_letters=False
-    ) as stack:
+    with local_stack(monkeypatch, aws_endpoint, "poison", env=OPENAI, invoker=worker) as stack:
         body = sample_bytes("research-paper.pdf")["research-paper.pdf"]
         worker.poisoned.add(stack.upload("research-paper.pdf", body))
         healthy = stack.upload("generated-0.pdf", small_pdf(0))
         (poisoned,) = worker.poisoned
         # When it has failed maxReceiveCount times
         _wait_until(lambda: stack.dlq_depth("validate") == 1, "the poison message in the validate DLQ")
-        # Then it sits in the DLQ, its document is not lost (still VALIDATING), the others finished, and the
-        # operator sees it: the DLQ depth (the 'any DLQ message' alarm) and a degraded health check
+        # Then the sweeper ends its document FAILED / DEAD_LETTERED (result JSON included), the others
+        # finish, and the message stays in the DLQ, where the operator sees it: the DLQ depth (the 'any DLQ
+        # message' alarm) and a degraded health check
         assert stack.wait_terminal([healthy])[healthy].value == "COMPLETED"
+        assert stack.wait_terminal([poisoned])[poisoned].value == "FAILED"
         record = stack.pipeline.documents.get(poisoned)
         assert record is not None
-        assert record.status.value == "VALIDATING"
+        assert record.error_code == "DEAD_LETTERED"
+        assert stack.result(poisoned)["error_code"] == "DEAD_LETTERED"
         assert stack.pollers["validate"].stats.crashes == 3
+        assert stack.dlq_depth("validate") == 1
         health = runner.invoke(
             app, ["health", "--detailed", "--json", "--endpoint-url", stack.endpoint, "--stage", stack.stage]
         )
@@ -243,10 +245,17 @@ def test_a_poison_message_reaches_the_dlq_and_redrive_completes_it_once_fixed(
         # When the cause is fixed and the operator redrives the DLQ
         with worker.lock:
             worker.poisoned.clear()
-        assert "validate: 1 message(s) moved" in _redrive(stack, "validate")
+        output = _redrive(stack, "validate")
 
-        # Then the document completes and nothing is left dead-lettered
+        # Then the FAILED document is reprocessed, completes, and nothing is left dead-lettered
+        assert (
+            "validate: 0 message(s) moved back from the dead-letter queue, 1 failed document(s) reprocessed"
+            in (" ".join(output.split()))
+        )
         assert stack.wait_terminal([poisoned])[poisoned].value == "COMPLETED"
+        record = stack.pipeline.documents.get(poisoned)
+        assert record is not None
+        assert (record.run, record.error_code) == (1, None)
         assert stack.dlq_depth("validate") == 0
         stack.assert_accounted_for()
 
@@ -269,7 +278,7 @@ def test_a_step_that_keeps_failing_is_failed_with_a_metric_and_recoverable_by_th
 
     monkeypatch.setattr("enhancer.pipeline.records.validate_document", flaky_validate)
     env = {**OPENAI, "POWERTOOLS_METRICS_DISABLED": "false"}  # real EMF lines on stdout
-    with local_stack(monkeypatch, aws_endpoint, "stepfail", env=env, watch_dead_letters=False) as stack:
+    with local_stack(monkeypatch, aws_endpoint, "stepfail", env=env) as stack:
         document_id = stack.upload("generated-1.pdf", small_pdf(1))
         # When its last retry fails: the document ends FAILED (INTERNAL), the message goes to the DLQ
         status = stack.wait_terminal([document_id])[document_id]
@@ -283,15 +292,13 @@ def test_a_step_that_keeps_failing_is_failed_with_a_metric_and_recoverable_by_th
         ]
         assert sum(sum(e.get("DocumentsFailed", [])) for e in emitted if "DocumentsFailed" in e) >= 1
 
-        # When the bug is fixed and the operator redrives: the message is consumed (not dead-lettered again)
-        # but FAILED is terminal, so the document needs `reprocess` (see README: Reliability)
+        # When the bug is fixed and the operator redrives: FAILED is terminal, so the message is not sent
+        # back; its document is reprocessed instead (see README: Reliability) and completes
         broken.clear()
-        assert "validate: 1 message(s) moved" in _redrive(stack, "validate")
-        _wait_until(lambda: _queues_empty(stack), "the redriven message to be consumed")
-        assert stack.dlq_depth("validate") == 0
-        reprocess = runner.invoke(
-            app, ["reprocess", document_id, "--endpoint-url", stack.endpoint, "--stage", stack.stage]
-        )
-        assert reprocess.exit_code == 0, reprocess.output
+        assert "1 failed document(s) reprocessed" in " ".join(_redrive(stack, "validate").split())
         assert stack.wait_terminal([document_id])[document_id].value == "COMPLETED"
+        assert stack.dlq_depth("validate") == 0
+        record = stack.pipeline.documents.get(document_id)
+        assert record is not None
+        assert record.run == 1
         stack.assert_accounted_for()

@@ -33,3 +33,4 @@ class MetricName(StrEnum):
     PAGES_EXTRACTED = "PagesExtracted"
     PAGES_OCRED = "PagesOCRed"
     OCR_LATENCY = "OCRLatency"
+    DOCUMENTS_STALLED = "DocumentsStalled"

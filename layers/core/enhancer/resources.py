@@ -67,6 +67,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(key="enrich", handler_dir="enrich", timeout_s=120, memory_mb=512),
     FunctionSpec(key="validate", handler_dir="validate", timeout_s=60, memory_mb=512),
     FunctionSpec(key="api", handler_dir="api", timeout_s=29, memory_mb=512),
+    # On a schedule: ends FAILED the documents whose message died or whose step stalled (pipeline.sweep).
+    FunctionSpec(key="sweeper", handler_dir="sweeper", timeout_s=120, memory_mb=256),
 )
 
 

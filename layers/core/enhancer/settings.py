@@ -83,12 +83,18 @@ class LlmSettings(_EnvSettings):
         return self.provider or "offline"
 
 
+class SweepSettings(_EnvSettings):
+    # Unset: each step's maximum time comes from its queues (maxReceiveCount x visibility timeout).
+    stale_after_s: float | None = Field(default=None, gt=0, alias="SWEEP_STALE_AFTER_S")
+
+
 class Settings(_EnvSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     storage: StorageSettings = Field(default_factory=StorageSettings)
     extraction: ExtractionSettings = Field(default_factory=ExtractionSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    sweep: SweepSettings = Field(default_factory=SweepSettings)
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,9 @@ export ``INPUT_BUCKET`` and ``OUTPUT_BUCKET`` from the stack outputs.
 import json
 import os
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -20,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from enhancer.api import documents, health
-from enhancer.api.errors import ApiError
+from enhancer.api.errors import ApiError, Conflict
 from enhancer.api.services import ApiServices, build_services
 from enhancer.errors import PipelineError, RetryableError
 from enhancer.models import DocumentStatus
@@ -31,6 +33,7 @@ from enhancer.storage import QueueClient
 EXIT_OK, EXIT_ERROR, EXIT_DEGRADED = 0, 1, 3
 LOCAL_STAGE = "local"
 # Fail in seconds when the stack is not there, instead of after the SDK's default retries.
+IN_FLIGHT_WAIT_S = 10.0  # how long redrive waits for DLQ messages the sweeper is listing to come back
 FAST_FAIL = Config(connect_timeout=3, read_timeout=20, retries={"max_attempts": 2, "mode": "standard"})
 
 EndpointOption = Annotated[
@@ -207,25 +210,78 @@ def list_command(
         _console().print(f"more: --next-token {page.next_token}", highlight=False, soft_wrap=True)
 
 
-def redrive_messages(queues: QueueClient, dlq_url: str, source_url: str) -> int:
-    """Move every message of a DLQ back to its source queue (body and attributes kept); returns the count.
+@dataclass
+class Redriven:
+    moved: int = 0  # messages sent back to their queue
+    reprocessed: int = 0  # FAILED documents run again from extraction (each once)
+    dropped: int = 0  # messages of a run that a reprocess has replaced since
 
-    Send first, then delete: a crash in between duplicates a message, which the idempotent consumers absorb,
-    rather than losing one."""
-    moved = 0
-    while True:
-        messages = queues.receive(dlq_url, max_messages=10, wait_s=0, visibility_timeout_s=60)
-        if not messages:
-            return moved
-        for message in messages:
+
+def redrive_messages(
+    services: ApiServices, queue_key: str, dlq_url: str, source_url: str, reprocessed: set[str]
+) -> Redriven:
+    """Empty a DLQ: a message whose document ended FAILED on the message's run (the sweeper's
+    ``DEAD_LETTERED``, or the step's last attempt) has that document reprocessed, once; a message of an
+    earlier run is dropped; any other goes back to its source queue, body and attributes kept.
+
+    Send (or reprocess) first, then delete: a crash in between repeats a message, which the idempotent
+    consumers absorb, rather than losing one."""
+    from enhancer.pipeline.sweep import dead_letter_of  # the pipeline steps load only for this command
+
+    counts = Redriven()
+    for message in _drain(services.queues, dlq_url):
+        letter = dead_letter_of(queue_key, message)
+        record = services.documents.get(letter.document_id) if letter else None
+        if letter and letter.document_id in reprocessed:
+            pass  # its document's new run does this message's work again
+        elif letter and record and letter.older_than(record.run):
+            counts.dropped += 1
+        elif (
+            letter
+            and record
+            and record.status == DocumentStatus.FAILED
+            and letter.of_run(record.run)
+            and _reprocess(services, letter.document_id)
+        ):
+            reprocessed.add(letter.document_id)
+            counts.reprocessed += 1
+        else:
             attributes = {
                 name: value["StringValue"]
                 for name, value in message.get("MessageAttributes", {}).items()
                 if "StringValue" in value
             }
-            queues.send_message(source_url, message["Body"], attributes)
-            queues.delete(dlq_url, [message["ReceiptHandle"]])
-            moved += 1
+            services.queues.send_message(source_url, message["Body"], attributes)
+            counts.moved += 1
+        services.queues.delete(dlq_url, [message["ReceiptHandle"]])
+    return counts
+
+
+def _reprocess(services: ApiServices, document_id: str) -> bool:
+    """False when the document left FAILED meanwhile (someone reprocessed it): its message goes back."""
+    try:
+        documents.reprocess(services, document_id)
+    except Conflict:
+        return False
+    return True
+
+
+def _drain(queues: QueueClient, dlq_url: str) -> Iterator[dict[str, Any]]:
+    """Every message of the DLQ, once. The sweeper hides messages for a moment while it lists them, so an
+    empty receive is believed only once the queue has nothing in flight either (or after a short wait)."""
+    deadline: float | None = None
+    while True:
+        messages = queues.receive(dlq_url, max_messages=10, wait_s=0, visibility_timeout_s=60)
+        if messages:
+            deadline = None
+            yield from messages
+            continue
+        if queues.approximate_depth(dlq_url) == 0:
+            return
+        deadline = deadline or time.monotonic() + IN_FLIGHT_WAIT_S
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.2)
 
 
 def redrive_command(
@@ -234,30 +290,37 @@ def redrive_command(
     stage: StageOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Move dead-lettered messages back to their source queue, and print how many per queue."""
+    """Empty the dead-letter queues: messages go back to their queue, and FAILED documents whose message died
+    are reprocessed; prints the counts per queue."""
     keys = [spec.key for spec in QUEUES]
     if queue != "all" and queue not in keys:
         typer.echo(f"error: --queue must be one of {', '.join(keys)} or all", err=True)
         raise typer.Exit(EXIT_ERROR)
     selected = keys if queue == "all" else [queue]
 
-    def redrive_all() -> dict[str, int]:
+    def redrive_all() -> dict[str, Redriven]:
         services = resolve_services(endpoint_url, stage)
         counts = {}
+        reprocessed: set[str] = set()
         for key in selected:
             source = services.queue_urls[key]
             dlq = services.queues.dead_letter_queue_url(source)
             if dlq is None:
                 raise OpsError(f"the {key} queue has no dead-letter queue")
-            counts[key] = redrive_messages(services.queues, dlq, source)
+            counts[key] = redrive_messages(services, key, dlq, source, reprocessed)
         return counts
 
     counts = _run(redrive_all)
     if as_json:
-        _emit_json(counts)
+        _emit_json({key: asdict(count) for key, count in counts.items()})
         return
     for key, count in counts.items():
-        _console().print(f"{key}: {count} message(s) moved back from the dead-letter queue", highlight=False)
+        line = f"{key}: {count.moved} message(s) moved back from the dead-letter queue"
+        if count.reprocessed:
+            line += f", {count.reprocessed} failed document(s) reprocessed"
+        if count.dropped:
+            line += f", {count.dropped} message(s) of an earlier run dropped"
+        _console().print(line, highlight=False)
 
 
 def reprocess_command(

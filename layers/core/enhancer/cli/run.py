@@ -7,10 +7,17 @@ from typing import Annotated
 
 import typer
 
-from enhancer.local.session import DocumentSummary, RunError, RunOptions, run_local
+from enhancer.local.session import (
+    DEFAULT_STALL_TIMEOUT_S,
+    DocumentSummary,
+    RunError,
+    RunInterrupted,
+    RunOptions,
+    run_local,
+)
 from enhancer.models import DocumentStatus
 
-EXIT_OK, EXIT_FATAL, EXIT_SOME_FAILED = 0, 1, 3
+EXIT_OK, EXIT_FATAL, EXIT_SOME_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
 
 
 def exit_code(summaries: list[DocumentSummary]) -> int:
@@ -41,6 +48,9 @@ def run(
     config_dir: Annotated[Path | None, typer.Option(help="folder with the four JSON configs")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summaries as JSON on stdout")] = False,
     debug: Annotated[bool, typer.Option(help="handler logs at DEBUG on stderr")] = False,
+    stall_timeout: Annotated[
+        float, typer.Option(min=1, help="stop when no document has moved for this many seconds")
+    ] = DEFAULT_STALL_TIMEOUT_S,
 ) -> None:
     """Run PDFs through extract → enrich → validate on the embedded AWS emulation."""
     options = RunOptions(
@@ -51,15 +61,21 @@ def run(
         endpoint_url=endpoint_url,
         config_dir=config_dir,
         log_level="DEBUG" if debug else None,
+        stall_timeout_s=stall_timeout,
     )
     try:
         summaries = _run_with_progress(paths, options, show=not as_json)
+    except RunInterrupted as exc:
+        _report_unfinished(exc.summaries, out, as_json=as_json)
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except RunError as exc:
+        _report_unfinished(exc.summaries, out, as_json=as_json)
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_FATAL) from exc
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception as exc:  # a fatal error: one line, not a traceback
         typer.echo(f"error: {type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(EXIT_FATAL) from exc
@@ -68,6 +84,24 @@ def run(
     else:
         _print_table(summaries, out)
     raise typer.Exit(exit_code(summaries))
+
+
+def _report_unfinished(summaries: list[DocumentSummary], out: Path, *, as_json: bool) -> None:
+    """A run that stopped early still says what it did: the summaries (table or JSON) on stdout, where
+    each finished document's result already is, and one line per unfinished document on stderr."""
+    if not summaries:
+        return
+    if as_json:
+        typer.echo(json.dumps([s.model_dump(mode="json") for s in summaries], indent=2))
+    else:
+        _print_table(summaries, out)
+    unfinished = [s for s in summaries if s.status is None or not s.status.is_terminal]
+    finished = len(summaries) - len(unfinished)
+    typer.echo(f"{finished} of {len(summaries)} document(s) finished, their results in {out}/", err=True)
+    for s in unfinished:
+        state = s.status.value if s.status else "not yet received"
+        chapters = f", {s.chapters_finished}/{s.chapters} chapters" if s.chapters else ""
+        typer.echo(f"not finished: {Path(s.file).name} ({state}{chapters}; no result written)", err=True)
 
 
 def _run_with_progress(paths: list[Path], options: RunOptions, *, show: bool) -> list[DocumentSummary]:

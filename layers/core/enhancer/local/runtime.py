@@ -4,28 +4,26 @@ Each poller receives up to the queue's batch size, builds a real-shaped SQS even
 ``ApproximateReceiveCount`` included), invokes the handler, deletes only the messages the handler did not
 report in ``batchItemFailures``, and leaves the failed ones to reappear — after ``retry_delay_s`` instead of
 the full visibility timeout, so local retries take a second. SQS itself moves a message to its DLQ after
-``maxReceiveCount`` receives; a watcher marks the document FAILED when that happens, so no run hangs.
+``maxReceiveCount`` receives; the sweeper then ends its document FAILED (and any stalled one), so no run
+hangs.
 The enrich poller runs up to ``workers`` batches at once (the function's concurrency).
 """
 
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
 from enhancer.local.functions import invoke, sqs_event
-from enhancer.models import DocumentStatus, ErrorCode
+from enhancer.models import DocumentStatus
 from enhancer.observability import logger
-from enhancer.pipeline.context import Pipeline
-from enhancer.pipeline.lifecycle import fail_document
-from enhancer.pipeline.records import dead_letter_document_id
 from enhancer.resources import QUEUES, QueueSpec
 from enhancer.storage import QueueClient
-
-DLQ_HIDE_S = 12 * 3600  # a dead letter we have handled stays in its DLQ, out of the watcher's sight
 
 
 @dataclass
@@ -118,16 +116,24 @@ class QueuePoller:
             logger.warning("could not shorten the retry delay", extra={"queue": self.spec.key})
 
 
-class DeadLetterWatcher:
-    """Marks the document of every dead-lettered message FAILED (INTERNAL), leaving the message in place."""
+class LocalSweeper:
+    """Invokes the sweeper function every ``interval_s``, as the stack's schedule does (every 5 minutes):
+    documents whose message died end FAILED / DEAD_LETTERED, the message staying in its DLQ for
+    ``doc-enhancer redrive``; stalled ones end FAILED / TIMED_OUT (``enhancer.pipeline.sweep``)."""
 
-    def __init__(self, pipeline: Pipeline, dlq_urls: dict[str, str], *, stop: threading.Event) -> None:
-        self._pipeline = pipeline
-        self._urls = dlq_urls
+    def __init__(
+        self,
+        *,
+        stop: threading.Event,
+        interval_s: float = 1.0,
+        invoker: Callable[[str, dict[str, Any]], dict[str, Any]] = invoke,
+    ) -> None:
+        self.interval_s = interval_s
+        self.sweeps = 0
+        self.totals: dict[str, int] = {}
         self._stop = stop
-        self._queues = QueueClient(boto3.client("sqs"))
-        self.dead_letters = 0
-        self._thread = threading.Thread(target=self._watch, name="dlq-watcher", daemon=True)
+        self._invoke = invoker
+        self._thread = threading.Thread(target=self._run, name="sweeper", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -135,49 +141,46 @@ class DeadLetterWatcher:
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
 
-    def check_once(self) -> int:
-        handled = 0
-        for queue_key, url in self._urls.items():
-            for message in self._queues.receive(url, max_messages=10, visibility_timeout_s=DLQ_HIDE_S):
-                handled += 1
-                document_id = dead_letter_document_id(queue_key, message["Body"])
-                logger.error("message dead-lettered", extra={"queue": queue_key, "document_id": document_id})
-                if document_id:
-                    fail_document(
-                        self._pipeline,
-                        document_id,
-                        ErrorCode.INTERNAL,
-                        f"its {queue_key} message failed {_spec(queue_key).max_receive_count} times "
-                        "and went to the dead-letter queue",
-                    )
-        self.dead_letters += handled
-        return handled
+    def sweep_once(self) -> dict[str, int]:
+        report = self._invoke("sweeper", scheduled_event())
+        self.sweeps += 1
+        for name, value in report.items():
+            self.totals[name] = self.totals.get(name, 0) + int(value)
+        return report
 
-    def _watch(self) -> None:
-        while not self._stop.is_set():
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
             try:
-                self.check_once()
+                self.sweep_once()
             except Exception:
-                logger.exception("dead-letter check failed")
-            self._stop.wait(0.5)
+                logger.exception("sweep failed; the next one retries")
 
 
-def _spec(queue_key: str) -> QueueSpec:
-    return next(q for q in QUEUES if q.key == queue_key)
+def scheduled_event(region: str = "us-east-1") -> dict[str, Any]:
+    """The event an EventBridge schedule rule sends its Lambda target."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:000000000000:rule/doc-enhancer-local-sweep"],
+        "detail": {},
+    }
 
 
 class LocalEventSources:
-    """All pollers and the dead-letter watcher, started and stopped together."""
+    """All pollers and the sweeper, started and stopped together."""
 
     def __init__(
         self,
-        pipeline: Pipeline,
         queue_urls: dict[str, str],
-        dlq_urls: dict[str, str],
         *,
         enrich_workers: int,
         retry_delay_s: int = 1,
-        watch_dead_letters: bool = True,
+        sweep_interval_s: float | None = 1.0,
     ) -> None:
         self.stop_event = threading.Event()
         self.pollers = [
@@ -190,24 +193,24 @@ class LocalEventSources:
             )
             for spec in QUEUES
         ]
-        # ``serve`` leaves dead letters visible in their DLQs, as on AWS, for ``doc-enhancer redrive``.
-        self.watcher = (
-            DeadLetterWatcher(pipeline, dlq_urls, stop=self.stop_event) if watch_dead_letters else None
+        # Dead letters stay in their DLQs (the sweep only reads them), as on AWS, for ``redrive``.
+        self.sweeper = (
+            LocalSweeper(stop=self.stop_event, interval_s=sweep_interval_s) if sweep_interval_s else None
         )
 
     def start(self) -> "LocalEventSources":
         for poller in self.pollers:
             poller.start()
-        if self.watcher:
-            self.watcher.start()
+        if self.sweeper:
+            self.sweeper.start()
         return self
 
     def stop(self) -> None:
         self.stop_event.set()
         for poller in self.pollers:
             poller.join(timeout=30)
-        if self.watcher:
-            self.watcher.join(timeout=5)
+        if self.sweeper:
+            self.sweeper.join(timeout=30)
 
 
 TERMINAL = frozenset({DocumentStatus.COMPLETED, DocumentStatus.PARTIAL, DocumentStatus.FAILED})

@@ -153,7 +153,7 @@ class ServingStack:
 @contextmanager
 def serve_stack(options: ServeOptions) -> Iterator[ServingStack]:
     """Everything ``doc-enhancer serve`` keeps up, torn down in reverse order on exit."""
-    from enhancer.local.provision import dead_letter_queue_urls, provision
+    from enhancer.local.provision import provision
     from enhancer.local.runtime import LocalEventSources
     from enhancer.local.session import (
         FAKE_CREDENTIALS,
@@ -184,14 +184,11 @@ def serve_stack(options: ServeOptions) -> Iterator[ServingStack]:
         stack.enter_context(_environment(resource_env))
         _clear_caches()
         settings = get_settings()
-        pipeline = build_pipeline(settings)
+        build_pipeline(settings)  # the config is loaded and checked before anything is served
         sources = LocalEventSources(
-            pipeline,
             {spec.key: resource_env[spec.env_var] for spec in QUEUES},
-            dead_letter_queue_urls(options.stage),
             enrich_workers=settings.llm.max_workers,
             retry_delay_s=options.retry_delay_s,
-            watch_dead_letters=False,
         ).start()
         stack.callback(sources.stop)
         server = LocalApiServer(options.host, options.port).start()

@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from pydantic import BaseModel
 
-from enhancer.models import DocumentStatus, ErrorCode
+from enhancer.errors import PipelineError, RetryableError
+from enhancer.models import DocumentRecord, DocumentStatus, ErrorCode
 from enhancer.observability import logger
 from enhancer.pipeline.context import Pipeline, build_pipeline, clear_pipeline_cache
 from enhancer.pipeline.idempotency import clear_idempotency_cache
@@ -33,6 +34,7 @@ from enhancer.storage import clear_clients
 LOCAL_STAGE = "local"
 LOCAL_VISIBILITY_TIMEOUT_S = 120
 DEFAULT_STALL_TIMEOUT_S = 900.0
+MAX_READ_BACKOFF_S = 5.0
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",  # the emulation accepts anything; no real account is reachable
@@ -41,7 +43,22 @@ FAKE_CREDENTIALS = {
 
 
 class RunError(Exception):
-    """A fatal problem with the run itself (nothing to process, the emulation will not start, a stall)."""
+    """A fatal problem with the run itself (nothing to process, the emulation will not start, a stall, AWS
+    failing while the run watches). Once uploads began, ``summaries`` says where each document got to; the
+    results of the finished ones are already written."""
+
+    def __init__(self, message: str, summaries: list["DocumentSummary"] | None = None) -> None:
+        super().__init__(message)
+        self.summaries = summaries or []
+
+
+class RunInterrupted(Exception):
+    """Ctrl-C during a run: the results of the finished documents are written; ``summaries`` says where each
+    document got to."""
+
+    def __init__(self, summaries: list["DocumentSummary"]) -> None:
+        super().__init__("interrupted")
+        self.summaries = summaries
 
 
 class DocumentSummary(BaseModel):
@@ -72,6 +89,10 @@ class RunOptions:
     retry_delay_s: int = 1
     stall_timeout_s: float = DEFAULT_STALL_TIMEOUT_S
     poll_interval_s: float = 0.25
+    # Reads of the run's own progress (status, result) retried on transient AWS errors, with doubling waits.
+    read_attempts: int = 6
+    read_backoff_s: float = 0.5
+    sweep_interval_s: float = 1.0
     log_level: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -188,7 +209,7 @@ def run_local(
 def _run(
     pdfs: list[Path], options: RunOptions, on_progress: ProgressCallback | None
 ) -> list[DocumentSummary]:
-    from enhancer.local.provision import dead_letter_queue_urls, provision
+    from enhancer.local.provision import provision
     from enhancer.local.runtime import LocalEventSources
 
     resource_env = provision(options.stage, visibility_timeout_s=LOCAL_VISIBILITY_TIMEOUT_S)
@@ -199,24 +220,36 @@ def _run(
     pipeline.config.extraction_profiles  # noqa: B018 - load and validate the config before any upload
     queue_urls = {spec.key: resource_env[spec.env_var] for spec in QUEUES}
     sources = LocalEventSources(
-        pipeline,
         queue_urls,
-        dead_letter_queue_urls(options.stage),
         enrich_workers=settings.llm.max_workers,
         retry_delay_s=options.retry_delay_s,
+        sweep_interval_s=options.sweep_interval_s,
     ).start()
+    summaries: list[DocumentSummary] = []
+    results = _Results(pipeline, options)
     try:
-        summaries = _upload(pdfs, settings.storage.input_bucket, options.profile)
-        _wait(pipeline, summaries, options, on_progress)
-    finally:
-        sources.stop()
-    _write_results(pipeline, summaries, pdfs, options.out_dir)
+        try:
+            _upload(pdfs, settings.storage.input_bucket, options.profile, summaries)
+            results.name(summaries, pdfs)
+            _wait(pipeline, summaries, results, options, on_progress)
+        finally:
+            sources.stop()
+    except KeyboardInterrupt:
+        results.name(summaries, pdfs[: len(summaries)])  # an interrupt may come mid-upload
+        results.collect_late(summaries)
+        raise RunInterrupted(summaries) from None
+    except RunError as exc:
+        results.collect_late(summaries)
+        exc.summaries = summaries
+        raise
+    except PipelineError as exc:
+        raise RunError(f"AWS call failed: {exc.message}", summaries) from exc
     return summaries
 
 
-def _upload(pdfs: list[Path], bucket: str, profile: str | None) -> list[DocumentSummary]:
+def _upload(pdfs: list[Path], bucket: str, profile: str | None, summaries: list[DocumentSummary]) -> None:
+    """Each PDF to ``incoming/``, its summary appended as soon as S3 has it (an interrupt keeps the list)."""
     s3: Any = boto3.client("s3")
-    summaries = []
     used: set[str] = set()
     for pdf in pdfs:
         name = pdf.name if pdf.suffix.lower() == ".pdf" else f"{pdf.name}.pdf"
@@ -230,30 +263,32 @@ def _upload(pdfs: list[Path], bucket: str, profile: str | None) -> list[Document
         response = s3.put_object(Bucket=bucket, Key=key, Body=pdf.read_bytes(), Metadata=metadata)
         etag = str(response["ETag"]).strip('"')
         summaries.append(DocumentSummary(file=str(pdf), document_id=document_id_for(bucket, key, etag)))
-    return summaries
 
 
 def _wait(
     pipeline: Pipeline,
     summaries: list[DocumentSummary],
+    results: "_Results",
     options: RunOptions,
     on_progress: ProgressCallback | None,
 ) -> None:
+    """Follow every document until it is terminal, writing each result the moment its document is."""
     last_change = time.monotonic()
     last_snapshot: list[tuple[Any, ...]] = []
     while True:
         for summary in summaries:
             if summary.status is not None and summary.status.is_terminal:
                 continue
-            record = pipeline.documents.get(summary.document_id)
+            document_id = summary.document_id
+            record = results.read(
+                f"status of {document_id}",
+                lambda document_id=document_id: pipeline.documents.get(document_id),  # type: ignore[misc]
+            )
             if record is None:
                 continue
-            summary.status = record.status
-            summary.pages = record.page_count
-            summary.chapters = record.chapter_count
-            summary.chapters_finished = len(record.chapters_done | record.chapters_failed)
-            summary.error_code = record.error_code.value if record.error_code else None
-            summary.error_message = record.error_message
+            _update(summary, record)
+            if record.status.is_terminal:
+                results.write(summary, record)
         snapshot = [(s.status, s.chapters_finished) for s in summaries]
         if snapshot != last_snapshot:
             last_snapshot, last_change = snapshot, time.monotonic()
@@ -266,23 +301,68 @@ def _wait(
         time.sleep(options.poll_interval_s)
 
 
-def _write_results(
-    pipeline: Pipeline, summaries: list[DocumentSummary], pdfs: list[Path], out_dir: Path
-) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: set[str] = set()
-    for summary, pdf in zip(summaries, pdfs, strict=True):
-        record = pipeline.documents.get(summary.document_id)
-        if record is None:
-            continue
+def _update(summary: DocumentSummary, record: DocumentRecord) -> None:
+    summary.status = record.status
+    summary.pages = record.page_count
+    summary.chapters = record.chapter_count
+    summary.chapters_finished = len(record.chapters_done | record.chapters_failed)
+    summary.error_code = record.error_code.value if record.error_code else None
+    summary.error_message = record.error_message
+
+
+T = TypeVar("T")
+
+
+class _Results:
+    """Writes ``<stem>.json`` for each finished document, reading what it needs with bounded retries."""
+
+    def __init__(self, pipeline: Pipeline, options: RunOptions) -> None:
+        self._pipeline = pipeline
+        self._options = options
+        self._names: dict[str, str] = {}
+
+    def name(self, summaries: list[DocumentSummary], pdfs: list[Path]) -> None:
+        """File names fixed in input order, whatever order documents finish in: a repeated stem gets the
+        document id's first 8 characters."""
+        used: set[str] = set()
+        for summary, pdf in zip(summaries, pdfs, strict=True):
+            name = pdf.stem if pdf.stem not in used else f"{pdf.stem}-{summary.document_id[:8]}"
+            used.add(name)
+            self._names[summary.document_id] = name
+
+    def read(self, what: str, action: Callable[[], T]) -> T:
+        """``action`` retried on transient AWS errors, waiting 0.5, 1, 2… s (at most 5 s) between attempts;
+        after ``read_attempts`` failures in a row the run stops with a RunError that says what failed."""
+        delay = self._options.read_backoff_s
+        for attempt in range(1, self._options.read_attempts + 1):
+            try:
+                return action()
+            except RetryableError as exc:
+                if attempt == self._options.read_attempts:
+                    raise RunError(
+                        f"reading the {what} failed {attempt} times in a row: {exc.message}"
+                    ) from exc
+                logger.warning(
+                    "transient error while watching the run; retrying", extra={"error": exc.message}
+                )
+                time.sleep(min(delay, MAX_READ_BACKOFF_S))
+                delay *= 2
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def write(self, summary: DocumentSummary, record: DocumentRecord) -> None:
+        pipeline = self._pipeline
         if record.result_key:
-            result: dict[str, Any] = pipeline.objects.get_json(pipeline.output_bucket, record.result_key)
+            key = record.result_key
+            result: dict[str, Any] = self.read(
+                f"result of {record.document_id}",
+                lambda: pipeline.objects.get_json(pipeline.output_bucket, key),
+            )
         else:
             code = record.error_code or ErrorCode.INTERNAL
             result = failed_result(record, code, record.error_message or "").model_dump(mode="json")
-        name = pdf.stem if pdf.stem not in written else f"{pdf.stem}-{summary.document_id[:8]}"
-        written.add(name)
-        target = out_dir / f"{name}.json"
+        out_dir = self._options.out_dir
+        out_dir.mkdir(parents=True, exist_ok=True)
+        target = out_dir / f"{self._names[summary.document_id]}.json"
         target.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         summary.result_file = str(target)
         summary.seconds = round((result.get("timings") or {}).get("total_ms", 0) / 1000, 2) or None
@@ -290,3 +370,18 @@ def _write_results(
         summary.llm_calls = usage.get("llm_calls", 0)
         summary.cache_hits = usage.get("cache_hits", 0)
         summary.estimated_cost_usd = usage.get("estimated_cost_usd", 0.0)
+
+    def collect_late(self, summaries: list[DocumentSummary]) -> None:
+        """After the pollers stopped: one more look, so a document that finished in the last moments still
+        gets its result. Best effort: the run is already ending."""
+        for summary in summaries:
+            if summary.result_file:
+                continue
+            try:
+                record = self._pipeline.documents.get(summary.document_id)
+                if record is not None:
+                    _update(summary, record)
+                    if record.status.is_terminal:
+                        self.write(summary, record)
+            except (PipelineError, RunError):
+                continue

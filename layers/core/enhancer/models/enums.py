@@ -42,6 +42,11 @@ class ErrorCode(StrEnum):
     LLM_UNAVAILABLE = "LLM_UNAVAILABLE"
     INVALID_LLM_OUTPUT = "INVALID_LLM_OUTPUT"
     VALIDATION_FAILED = "VALIDATION_FAILED"
+    # Set by the sweeper (enhancer.pipeline.sweep), not by a step: a step's message failed every receive and
+    # waits in its DLQ (a crash, a Lambda timeout, out of memory) ...
+    DEAD_LETTERED = "DEAD_LETTERED"
+    # ... or the document outlived its step's maximum time with no message left to move it on.
+    TIMED_OUT = "TIMED_OUT"
     INTERNAL = "INTERNAL"
 
 
