@@ -27,6 +27,13 @@ def _as_bool(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def snapstart_enabled(get: Any) -> bool:
+    """``-c snapstart=false`` turns Lambda SnapStart off on every function (it is on by default where it
+    pays; see ``infra.constructs.function``). ``get`` is ``node.try_get_context``."""
+    found = get("snapstart")
+    return True if found in (None, "") else _as_bool(found)
+
+
 @dataclass(frozen=True)
 class StackConfig:
     stage: str = DEFAULT_STAGE

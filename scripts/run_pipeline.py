@@ -5,13 +5,36 @@ A thin wrapper over ``doc-enhancer run``; results go to ``outputs/`` and the exi
 """
 
 import argparse
+import os
 import sys
+from pathlib import Path
+from typing import Any
 
-from enhancer.cli.app import app
-from enhancer.observability import logger
+VENV_PYTHON = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "python"
+
+
+def _cli() -> tuple[Any, Any]:
+    """The CLI app and logger; outside the project's venv, re-run with the venv's Python when there is one,
+    else say how to make one (instead of a ModuleNotFoundError)."""
+    try:
+        from enhancer.cli.app import app
+        from enhancer.observability import logger
+    except ImportError as exc:
+        if VENV_PYTHON.is_file() and Path(sys.executable).resolve() != VENV_PYTHON.resolve():
+            print(
+                f"note: {sys.executable} lacks the project's packages; running with {VENV_PYTHON}",
+                file=sys.stderr,
+            )
+            os.execv(VENV_PYTHON, [str(VENV_PYTHON), __file__, *sys.argv[1:]])  # noqa: S606
+        sys.exit(
+            f"error: the project is not installed for {sys.executable} ({exc.name or exc} is missing): run "
+            "`make install` in the repository, then `.venv/bin/python scripts/run_pipeline.py …`"
+        )
+    return app, logger
 
 
 def main(argv: list[str] | None = None) -> None:
+    app, logger = _cli()
     parser = argparse.ArgumentParser(description="Run the pipeline locally (doc-enhancer run).")
     parser.add_argument("--input", default="samples", help="folder of PDFs (default: samples)")
     parser.add_argument("--config", default=None, help="folder with the four JSON configs")

@@ -10,6 +10,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from enhancer.observability import logger, metrics, tracer
 from enhancer.pipeline.context import current_pipeline
 from enhancer.pipeline.records import handle_pages_record
+from enhancer.settings import LlmSettings
+from enhancer.startup import check_configuration
+
+# Cold start: a bad config stops the function here with the file, the field and the reason.
+check_configuration(LlmSettings())
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:

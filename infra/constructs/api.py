@@ -111,7 +111,7 @@ class ApiConstruct(Construct):
         validator = self.rest_api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
         )
-        integration = apigw.LambdaIntegration(self.handler.function, proxy=True)
+        integration = apigw.LambdaIntegration(self.handler.invocable, proxy=True)
         options = apigw.MethodOptions(
             authorization_type=apigw.AuthorizationType.IAM, request_validator=validator
         )

@@ -1,10 +1,21 @@
-"""A pipeline or API function: its own role, its own log group, the layers, Powertools and X-Ray."""
+"""A pipeline or API function: its own role, its own log group, the layers, Powertools and X-Ray.
+
+SnapStart (``SNAPSTART_FUNCTIONS``, unless ``-c snapstart=false``): Lambda snapshots the initialised
+function when a version is published and restores new containers from it instead of running the init
+again; the handler primes the snapshot (``enhancer.snapstart``). It only applies to published versions,
+so such a function publishes one per code or configuration change and everything that invokes it (the
+SQS event source, the API integration) goes through the ``live`` alias: ``invocable``. Price (Python,
+on top of the usual invocations): the snapshot cache, per GB of memory per second that each published
+version stays active (at least 3 hours), and each restore, per GB restored. The container-image functions
+(extract and extract_pages with RapidOCR) are SQS steps outside ``SNAPSTART_FUNCTIONS``: they run without
+it, invoked on ``$LATEST``.
+"""
 
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -12,6 +23,7 @@ from constructs import Construct
 
 from enhancer.resources import APP_NAME, FunctionSpec
 from infra import nag
+from infra.config import snapstart_enabled
 from infra.constants import LOG_RETENTION
 
 HANDLER = "handler.lambda_handler"
@@ -33,6 +45,11 @@ OCR_IMAGE_EXCLUDE = [
     ".*_cache",
     ".hypothesis",
 ]
+# Where SnapStart pays: the API (a person waits on its first request after idle) and enrich (the most
+# concurrent containers, up to the LLM budget, each paying its init). The SQS steps scale little and wait
+# on nobody, so a snapshot cache per version would cost more than their rare cold starts.
+SNAPSTART_FUNCTIONS = frozenset({"api", "enrich"})
+LIVE_ALIAS = "live"
 # Every function runs the same Python as the dependency layer's wheels (cp312).
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 
@@ -86,6 +103,7 @@ class EnhancerFunction(Construct):
             self, "Logs", log_group_name=f"/aws/lambda/{APP_NAME}-{stage}-{spec.key}", retention=LOG_RETENTION
         )
         self.role = self._role()
+        self.snapstart = spec.key in SNAPSTART_FUNCTIONS and snapstart_enabled(self.node.try_get_context)
         common: dict[str, Any] = {
             "function_name": f"{APP_NAME}-{stage}-{spec.key}",
             "architecture": architecture,
@@ -96,6 +114,7 @@ class EnhancerFunction(Construct):
             "log_group": self.log_group,
             "tracing": lambda_.Tracing.ACTIVE,
             "reserved_concurrent_executions": reserved_concurrency,
+            "snap_start": lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if self.snapstart else None,
         }
         self.function: lambda_.Function
         if image is not None:
@@ -111,7 +130,16 @@ class EnhancerFunction(Construct):
                 layers=layers,
                 **common,
             )
+        self.invocable: lambda_.IFunction = self._live_alias() if self.snapstart else self.function
         self._acknowledge()
+
+    def _live_alias(self) -> lambda_.Alias:
+        """The alias on the current published version (the one SnapStart snapshots), for every invoker."""
+        Annotations.of(self.function).acknowledge_warning(
+            "@aws-cdk/aws-lambda:snapStartRequirePublish",
+            "A version is published on every change (current_version) and invoked through the live alias.",
+        )
+        return lambda_.Alias(self, "Live", alias_name=LIVE_ALIAS, version=self.function.current_version)
 
     def _role(self) -> iam.Role:
         """A role of its own with no managed policy: logs only to this function's log group."""

@@ -14,6 +14,7 @@ from enhancer.observability import METRICS_NAMESPACE, SERVICE_NAME
 from enhancer.resources import (
     BUCKETS,
     INCOMING_PREFIX,
+    PDF_KEY_SUFFIXES,
     QUEUES,
     RESULTS_PREFIX,
     TABLES,
@@ -111,14 +112,16 @@ class PipelineConstruct(Construct):
         return queue, dlq
 
     def _notify_ingest_on_upload(self) -> None:
-        self.storage.input_bucket.add_event_notification(
-            s3.EventType.OBJECT_CREATED,
-            s3n.SqsDestination(self.queues["ingest"]),
-            s3.NotificationKeyFilter(prefix=INCOMING_PREFIX, suffix=".pdf"),
-        )
+        # One rule per spelling of .pdf: S3 filters are case-sensitive (REPORT.PDF would never be processed).
+        for suffix in PDF_KEY_SUFFIXES:
+            self.storage.input_bucket.add_event_notification(
+                s3.EventType.OBJECT_CREATED,
+                s3n.SqsDestination(self.queues["ingest"]),
+                s3.NotificationKeyFilter(prefix=INCOMING_PREFIX, suffix=suffix),
+            )
 
     def _subscribe(self, spec: QueueSpec) -> None:
-        consumer = self.functions[spec.consumer].function
+        consumer = self.functions[spec.consumer].invocable
         consumer.add_event_source(
             sources.SqsEventSource(
                 self.queues[spec.key],

@@ -1,6 +1,7 @@
 """OCR on AWS: Textract permission for the two functions that OCR (default ``auto``); with
 ``ocr_engine=rapidocr`` those two become one container image instead (RapidOCR does not fit a zip
-function's 250 MB); the engine in their environment, and the OCR latency alarms."""
+function's 250 MB), without SnapStart (SQS steps, outside ``SNAPSTART_FUNCTIONS``); the engine in their
+environment, and the OCR latency alarms."""
 
 from typing import Any
 
@@ -76,3 +77,30 @@ def test_ocr_latency_p90_alarms(synth: Synth, level: str, threshold_ms: int) -> 
     assert alarm["ExtendedStatistic"] == "p90"
     assert alarm["Threshold"] == threshold_ms
     assert alarm["AlarmActions"]
+
+
+def _mapping_targets(synth: Synth) -> list[Any]:
+    return [
+        m["Properties"]["FunctionName"] for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+    ]
+
+
+def test_the_ocr_images_run_on_latest_without_snapstart_beside_the_snapstart_zips(
+    rapidocr_synth: Synth,
+) -> None:
+    from infra.constructs.function import SNAPSTART_FUNCTIONS
+
+    versions = [
+        v["Properties"]["FunctionName"] for v in rapidocr_synth.of_type("AWS::Lambda::Version").values()
+    ]
+    targets = _mapping_targets(rapidocr_synth)
+    for key in OCR_FUNCTIONS:
+        function_id = rapidocr_synth.logical_id(
+            "AWS::Lambda::Function", FunctionName=resource_name(rapidocr_synth.stage, key)
+        )
+        assert "SnapStart" not in rapidocr_synth.resources[function_id]["Properties"]
+        assert {"Ref": function_id} not in versions  # no published version, no alias
+        assert {"Ref": function_id} in targets  # its queue invokes $LATEST
+    # The zip functions keep theirs.
+    for key in sorted(SNAPSTART_FUNCTIONS):
+        assert _function(rapidocr_synth, key)["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}

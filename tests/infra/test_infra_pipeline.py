@@ -22,6 +22,20 @@ def _function_id(synth: Synth, key: str) -> str:
     return synth.logical_id("AWS::Lambda::Function", FunctionName=resource_name(synth.stage, key))
 
 
+def _invoked(synth: Synth, key: str) -> dict:
+    """What an event source names: the function, or for a SnapStart function ``<its name>:live`` (CDK takes
+    the name from the alias ARN)."""
+    from infra.constructs.function import LIVE_ALIAS, SNAPSTART_FUNCTIONS
+
+    function_ref = {"Ref": _function_id(synth, key)}
+    if key not in SNAPSTART_FUNCTIONS:
+        return function_ref
+    alias_id = synth.logical_id("AWS::Lambda::Alias", Name=LIVE_ALIAS, FunctionName=function_ref)
+    return {
+        "Fn::Join": ["", [{"Fn::Select": [6, {"Fn::Split": [":", {"Ref": alias_id}]}]}, f":{LIVE_ALIAS}"]]
+    }
+
+
 def _env(synth: Synth, key: str) -> dict:
     return synth.resources[_function_id(synth, key)]["Properties"]["Environment"]["Variables"]
 
@@ -64,7 +78,7 @@ def test_event_source_reports_partial_batch_failures_with_the_spec_batch_size(
         for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
         if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
     ]
-    assert mapping["FunctionName"] == {"Ref": _function_id(synth, spec.consumer)}
+    assert mapping["FunctionName"] == _invoked(synth, spec.consumer)
     assert mapping["BatchSize"] == spec.batch_size
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 

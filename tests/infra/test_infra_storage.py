@@ -3,7 +3,7 @@
 import pytest
 from infra_synth import Synth
 
-from enhancer.resources import INCOMING_PREFIX, TABLES, WORK_PREFIX, resource_name
+from enhancer.resources import INCOMING_PREFIX, PDF_KEY_SUFFIXES, TABLES, WORK_PREFIX, resource_name
 
 pytestmark = pytest.mark.infra
 
@@ -14,15 +14,23 @@ def _data_buckets(synth: Synth) -> dict[str, dict]:
     }
 
 
-def test_uploads_under_incoming_pdf_notify_the_ingest_queue(synth: Synth) -> None:
+def test_uploads_under_incoming_pdf_notify_the_ingest_queue_whatever_the_case_of_pdf(synth: Synth) -> None:
+    # S3 suffix filters are case-sensitive: one rule per spelling, so REPORT.PDF and x.Pdf are processed too.
     ingest = synth.logical_id("AWS::SQS::Queue", QueueName=resource_name(synth.stage, "ingest"))
     (notification,) = synth.of_type("Custom::S3BucketNotifications").values()
-    (queue_config,) = notification["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    configs = notification["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
 
-    assert queue_config["QueueArn"] == {"Fn::GetAtt": [ingest, "Arn"]}
-    assert queue_config["Events"] == ["s3:ObjectCreated:*"]
-    rules = {r["Name"]: r["Value"] for r in queue_config["Filter"]["Key"]["FilterRules"]}
-    assert rules == {"prefix": INCOMING_PREFIX, "suffix": ".pdf"}
+    suffixes = set()
+    for queue_config in configs:
+        assert queue_config["QueueArn"] == {"Fn::GetAtt": [ingest, "Arn"]}
+        assert queue_config["Events"] == ["s3:ObjectCreated:*"]
+        rules = {r["Name"]: r["Value"] for r in queue_config["Filter"]["Key"]["FilterRules"]}
+        assert rules["prefix"] == INCOMING_PREFIX
+        suffixes.add(rules["suffix"])
+    assert len(configs) == 8
+    assert suffixes == set(PDF_KEY_SUFFIXES)
+    assert {".pdf", ".PDF", ".Pdf"} <= suffixes
+    assert {s.lower() for s in suffixes} == {".pdf"}
 
 
 def test_data_buckets_are_private_encrypted_versioned_and_logged(synth: Synth) -> None:

@@ -1,7 +1,10 @@
-"""The four JSON configuration files, their models, and a loader that fails fast.
+"""The five JSON configuration files, their models, and a loader that fails fast.
 
 A bad file stops the process at load with the file, the field and the reason, e.g.
 ``config/extraction_profiles.json: profiles.default.max_chapter_chars: Input should be greater than 0``.
+Each file is checked on its own (types, bounds, cross-field rules such as ``min_chapter_chars`` ≤
+``max_chapter_chars``, rule paths that parse), then ``AppConfig`` checks the files against each other
+(rules name existing profiles). Prices for the configured models are checked by ``enhancer.startup``.
 """
 
 import json
@@ -13,8 +16,9 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from enhancer.errors import ConfigError
-from enhancer.models.enums import Severity
+from enhancer.errors import ConfigError, PermanentError
+from enhancer.models.enums import ErrorCode, Severity
+from enhancer.models.result import DocumentResult
 
 CONFIG_DIR_ENV = "CONFIG_DIR"
 
@@ -85,7 +89,16 @@ class FieldSpec(_ConfigModel):
     def _enum_has_values(self) -> "FieldSpec":
         if self.type == "enum" and not self.values:
             raise ValueError("type 'enum' needs a non-empty 'values' list")
+        _min_not_above_max(self.min_items, self.max_items, "min_items", "max_items")
         return self
+
+
+def _min_not_above_max(low: int | None, high: int | None, low_name: str, high_name: str) -> None:
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"{low_name} ({low}) is greater than {high_name} ({high})")
+
+
+LLM_PROVIDERS = ("openai", "anthropic", "bedrock")
 
 
 class ProfileConfig(_ConfigModel):
@@ -104,7 +117,25 @@ class ProfileConfig(_ConfigModel):
     summary_sentences: int = Field(default=3, gt=0)
     keyword_count: int = Field(default=10, gt=0)
     max_output_tokens: int = Field(default=1024, gt=0)
-    models: dict[str, str] = Field(default_factory=dict, description="per-provider model override")
+    models: dict[str, str] = Field(
+        default_factory=dict,
+        description="per-provider model override (openai, anthropic, bedrock); each model needs a price",
+    )
+
+    @field_validator("models")
+    @classmethod
+    def _providers(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(LLM_PROVIDERS))
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a provider; one of: {', '.join(LLM_PROVIDERS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _chapter_bounds(self) -> "ProfileConfig":
+        _min_not_above_max(
+            self.min_chapter_chars, self.max_chapter_chars, "min_chapter_chars", "max_chapter_chars"
+        )
+        return self
 
 
 class ExtractionProfilesConfig(_ConfigFile):
@@ -118,12 +149,41 @@ class ExtractionProfilesConfig(_ConfigFile):
         return self
 
     def get(self, name: str | None) -> tuple[str, ProfileConfig]:
-        """The named profile, or the default one when the name is empty or unknown."""
+        """The named profile, or the default one when the name is empty or unknown (for steps after
+        extraction, which only ever see a name ``require`` accepted)."""
         chosen = name if name in self.profiles else self.default_profile
         return chosen, self.profiles[chosen]
 
+    def require(self, name: str | None) -> tuple[str, ProfileConfig]:
+        """The named profile (the default one when the name is empty); an unknown name is a
+        ``PermanentError`` with code ``UNKNOWN_PROFILE`` that lists the profiles."""
+        if not name:
+            return self.default_profile, self.profiles[self.default_profile]
+        if name not in self.profiles:
+            raise PermanentError(self.unknown_message(name), code=ErrorCode.UNKNOWN_PROFILE)
+        return name, self.profiles[name]
+
+    def unknown_message(self, name: str) -> str:
+        shown = name if len(name) <= 64 else name[:63] + "…"
+        hint = self.spelled_like(name)
+        suggestion = f" (did you mean {hint!r}?)" if hint else ""
+        return f"unknown profile {shown!r}{suggestion}; one of: {', '.join(self.profiles)}"
+
+    def spelled_like(self, name: str) -> str | None:
+        """The profile ``name`` spells, up to case and ``-``/``_``/space (``Technical-Book``)."""
+        folded = _fold_profile_name(name)
+        return next((p for p in self.profiles if _fold_profile_name(p) == folded), None)
+
+
+def _fold_profile_name(name: str) -> str:
+    return re.sub(r"[-_\s]+", "_", name.strip().lower())
+
 
 # --- validation_rules.json -------------------------------------------------------------------------
+
+
+_PATH_SEGMENT = r"[A-Za-z_][A-Za-z0-9_]*(\[\*\])?"
+_RULE_PATH = re.compile(rf"^{_PATH_SEGMENT}(\.{_PATH_SEGMENT})*$")
 
 
 class _Rule(_ConfigModel):
@@ -132,21 +192,41 @@ class _Rule(_ConfigModel):
     severity: Severity = Severity.ERROR
     profiles: list[str] | None = Field(default=None, description="only for these profiles; all when absent")
 
+    @field_validator("path")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        """A path that cannot match anything would fail (or pass) every document, so it fails the load."""
+        if not _RULE_PATH.match(value):
+            raise ValueError(
+                f"{value!r} is not a dotted path of names, each optionally followed by [*] "
+                "(e.g. chapters[*].metadata.summary)"
+            )
+        top = value.split(".", 1)[0].removesuffix("[*]")
+        if top not in DocumentResult.model_fields:
+            raise ValueError(f"{value!r} starts with {top!r}, not a key of the result JSON")
+        return value
+
+
+class _RangeRule(_Rule):
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _range(self) -> "_RangeRule":
+        _min_not_above_max(self.min, self.max, "min", "max")
+        return self
+
 
 class RequiredRule(_Rule):
     type: Literal["required"]
 
 
-class LengthRule(_Rule):
+class LengthRule(_RangeRule):
     type: Literal["length"]
-    min: int | None = Field(default=None, ge=0)
-    max: int | None = Field(default=None, ge=0)
 
 
-class CountRule(_Rule):
+class CountRule(_RangeRule):
     type: Literal["count"]
-    min: int | None = Field(default=None, ge=0)
-    max: int | None = Field(default=None, ge=0)
 
 
 class AllowedValuesRule(_Rule):
@@ -246,11 +326,39 @@ def default_config_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "config"
 
 
-def load_config_file(path: Path, model: type[ConfigT]) -> ConfigT:
+_UTF16_32_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 (a UTF-8 byte-order mark is allowed); any other encoding names the file."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file not found (set {CONFIG_DIR_ENV} or pass --config-dir)") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    for bom, encoding in _UTF16_32_BOMS.items():
+        if data.startswith(bom):
+            raise ConfigError(f"{path}: the file is {encoding}-encoded; save it as UTF-8")
+    if b"\x00" in data[:64]:  # JSON text has no NUL: UTF-16 or UTF-32 without a byte-order mark
+        raise ConfigError(f"{path}: the file looks UTF-16-encoded (NUL bytes); save it as UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8: byte 0x{data[exc.start]:02x} at position {exc.start}; save it as UTF-8"
+        ) from exc
+
+
+def load_config_file(path: Path, model: type[ConfigT]) -> ConfigT:
+    text = _read_text(path)
+    try:
+        raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -265,7 +373,7 @@ def load_config_file(path: Path, model: type[ConfigT]) -> ConfigT:
 
 
 class AppConfig(BaseModel):
-    """All four configuration files, validated."""
+    """All five configuration files, validated one by one and against each other."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -274,18 +382,27 @@ class AppConfig(BaseModel):
     extraction_profiles: ExtractionProfilesConfig
     validation_rules: ValidationRulesConfig
     metadata_keywords: MetadataKeywordsConfig
+    llm_pricing: LlmPricingConfig
 
 
 def load_app_config(config_dir: Path | None = None) -> AppConfig:
     directory = config_dir or default_config_dir()
+    profiles = load_config_file(directory / "extraction_profiles.json", ExtractionProfilesConfig)
+    rules = load_config_file(directory / "validation_rules.json", ValidationRulesConfig)
+    for index, rule in enumerate(rules.rules):
+        unknown = [name for name in rule.profiles or [] if name not in profiles.profiles]
+        if unknown:
+            raise ConfigError(
+                f"{directory / 'validation_rules.json'}: rules.{index}.profiles: unknown profile "
+                f"{unknown[0]!r} (rule {rule.name!r}); one of: {', '.join(profiles.profiles)}"
+            )
     return AppConfig(
         directory=directory,
         chapter_patterns=load_config_file(directory / "chapter_patterns.json", ChapterPatternsConfig),
-        extraction_profiles=load_config_file(
-            directory / "extraction_profiles.json", ExtractionProfilesConfig
-        ),
-        validation_rules=load_config_file(directory / "validation_rules.json", ValidationRulesConfig),
+        extraction_profiles=profiles,
+        validation_rules=rules,
         metadata_keywords=load_config_file(directory / "metadata_keywords.json", MetadataKeywordsConfig),
+        llm_pricing=load_config_file(directory / "llm_pricing.json", LlmPricingConfig),
     )
 
 

@@ -12,6 +12,11 @@ DEFAULT_STAGE = "dev"
 INCOMING_PREFIX = "incoming/"
 WORK_PREFIX = "work/"
 RESULTS_PREFIX = "results/"
+# S3 notification filters are case-sensitive and cannot be made otherwise: one rule per spelling of ".pdf"
+# (.pdf, .PDF, .Pdf, … all 8), so an upload named REPORT.PDF is processed like report.pdf. Non-overlapping.
+PDF_KEY_SUFFIXES = tuple(
+    "." + "".join(c.upper() if bits & (1 << i) else c for i, c in enumerate("pdf")) for bits in range(8)
+)
 VISIBILITY_TIMEOUT_FACTOR = 6  # AWS guidance for SQS event sources: 6 x the function timeout
 
 

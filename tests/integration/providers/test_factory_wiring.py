@@ -74,9 +74,9 @@ def test_second_upload_of_the_same_chapter_is_a_cache_hit(
     assert again.llm.model == first.llm.model
     assert again.metadata == first.metadata
     assert metric_total("CacheHits") == 1
-    # The shared limiter counted the one real request; the cache item carries its TTL.
-    counters = tables["client"].scan(TableName=tables["ratelimit"])["Items"]
-    assert sum(int(i["request_count"]["N"]) for i in counters) == 1
+    # The shared limiter booked a slot for the one real request; the cache item carries its TTL.
+    budgets = tables["client"].scan(TableName=tables["ratelimit"])["Items"]
+    assert [(b["bucket_key"]["S"], float(b["next_slot_at"]["N"]) > 0) for b in budgets] == [("openai", True)]
     cached = tables["client"].scan(TableName=tables["cache"])["Items"]
     assert len(cached) == 1
     assert int(cached[0]["expires_at"]["N"]) > 0

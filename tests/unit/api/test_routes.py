@@ -11,6 +11,7 @@ from enhancer.api import app as api_app
 from enhancer.api import documents as documents_logic
 from enhancer.models import DocumentRecord, DocumentResult, DocumentStatus, SourceInfo
 from enhancer.pipeline.keys import result_key
+from enhancer.resources import QUEUES
 from enhancer.storage import DocumentStore
 from tests.unit.api.conftest import SAMPLE_ID, Call, api_event
 
@@ -58,8 +59,9 @@ def test_detailed_health_checks_every_dependency(call: Call) -> None:
     assert status == 200
     assert body["status"] == "healthy"
     kinds = [c["kind"] for c in body["checks"]]
-    assert kinds.count("queue") == 3
-    assert kinds.count("dead_letter_queue") == 3
+    names = {c["name"] for c in body["checks"]}
+    assert kinds.count("queue") == kinds.count("dead_letter_queue") == len(QUEUES)  # pages included
+    assert {"pages", "pages-dlq"} | {spec.key for spec in QUEUES} <= names
     assert {"table", "bucket", "provider", "error_rate"} <= set(kinds)
     assert all(c["latency_ms"] >= 0 for c in body["checks"])
 

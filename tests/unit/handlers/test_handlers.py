@@ -238,6 +238,46 @@ def _as_record(message: dict[str, Any], count: str | None = None) -> dict[str, A
     return record
 
 
+@pytest.mark.parametrize(
+    ("key", "metadata_profile"),
+    [
+        ("incoming/book.pdf", "no_such_profile"),  # x-amz-meta-profile (run --profile, a hand-made upload)
+        ("incoming/Technical-Book/book.pdf", None),  # a mistyped incoming/<profile>/
+    ],
+)
+def test_an_unknown_profile_fails_the_document_unknown_profile(
+    aws: dict[str, str], invoke: Invoke, sample_pdf: bytes, key: str, metadata_profile: str | None
+) -> None:
+    etag = _upload(aws, key, sample_pdf, profile=metadata_profile)
+    _purge_ingest(aws)
+
+    response = invoke("extract", s3_event_for(aws["INPUT_BUCKET"], key, etag))
+
+    assert response == {"batchItemFailures": []}
+    doc = document_id_for(aws["INPUT_BUCKET"], key, etag)
+    record = document_store(aws["DOCUMENTS_TABLE"]).get(doc)
+    assert record is not None
+    assert (record.status, record.error_code) == (DocumentStatus.FAILED, ErrorCode.UNKNOWN_PROFILE)
+    assert "one of: default, technical_book" in (record.error_message or "")
+    result = _result(aws, doc)
+    assert (result["status"], result["error_code"]) == ("FAILED", "UNKNOWN_PROFILE")
+    assert _queue_depth(aws, "ENRICH_QUEUE_URL") == 0
+
+
+def test_a_folder_under_incoming_that_is_no_profile_uses_the_default(
+    aws: dict[str, str], invoke: Invoke, sample_pdf: bytes
+) -> None:
+    key = "incoming/2024-reports/book.pdf"
+    etag = _upload(aws, key, sample_pdf)
+    _purge_ingest(aws)
+
+    invoke("extract", s3_event_for(aws["INPUT_BUCKET"], key, etag))
+
+    record = document_store(aws["DOCUMENTS_TABLE"]).get(document_id_for(aws["INPUT_BUCKET"], key, etag))
+    assert record is not None
+    assert (record.status, record.profile) == (DocumentStatus.ENRICHING, "default")
+
+
 def _finish(aws: dict[str, str], invoke: Invoke) -> None:
     for queue_key, function_key in (("enrich", "enrich"), ("validate", "validate")):
         assert drain(invoke, aws, queue_key, function_key) == []

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from enhancer.config import get_app_config
 from enhancer.errors import PermanentError
+from enhancer.models import ErrorCode
 from enhancer.pipeline.events import is_test_event, parse_s3_objects
 from enhancer.pipeline.ids import document_id_for, resolve_profile
 
@@ -37,9 +38,19 @@ def test_document_id_is_deterministic_and_32_hex(key: str, etag: str) -> None:
     ("metadata", "key", "expected"),
     [
         ("report", "incoming/technical_book/x.pdf", "report"),
+        (" report ", "incoming/x.pdf", "report"),
         (None, "incoming/technical_book/x.pdf", "technical_book"),
-        ("nonsense", "incoming/academic_paper/x.pdf", "academic_paper"),
+        # x-amz-meta-profile is always a reference: an unknown one is kept, and extraction fails it
+        ("nonsense", "incoming/academic_paper/x.pdf", "nonsense"),
+        ("x" * 5000, "incoming/x.pdf", "x" * 64),
+        ("  ", "incoming/report/x.pdf", "report"),
+        # a first segment that spells a profile up to case and -/_ is a (mistyped) reference, kept
+        (None, "incoming/Technical-Book/x.pdf", "Technical-Book"),
+        (None, "incoming/REPORT/x.pdf", "REPORT"),
+        # any other first segment is a folder
         (None, "incoming/unknown/x.pdf", "default"),
+        (None, "incoming/2024/q1/x.pdf", "default"),
+        (None, "incoming/0123456789abcdef0123456789abcdef/x.pdf", "default"),
         (None, "incoming/technical_book.pdf", "default"),
         (None, "other/technical_book/x.pdf", "default"),
     ],
@@ -77,3 +88,16 @@ def test_the_test_event_is_recognised_and_other_bodies_are_not_s3_events() -> No
     record["body"] = json.dumps({"hello": "world"})
     with pytest.raises(PermanentError):
         parse_s3_objects(record)
+
+
+def test_require_rejects_an_unknown_profile_with_its_code_and_the_choices(config_dir: Path) -> None:
+    profiles = get_app_config(config_dir).extraction_profiles
+
+    with pytest.raises(PermanentError) as caught:
+        profiles.require("Technical-Book")
+
+    assert caught.value.code == ErrorCode.UNKNOWN_PROFILE
+    assert "did you mean 'technical_book'" in caught.value.message
+    assert "one of: default, technical_book" in caught.value.message
+    assert profiles.require(None)[0] == profiles.require("")[0] == "default"
+    assert profiles.require("report")[0] == "report"

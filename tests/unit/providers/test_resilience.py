@@ -3,7 +3,7 @@ import pytest
 from enhancer.errors import PermanentError, RetryableError
 from enhancer.models import ErrorCode
 from enhancer.observability import metrics
-from enhancer.providers.ratelimit import LocalRateLimiter, RateLimitBusyError
+from enhancer.providers.ratelimit import RateLimitBusyError
 from enhancer.providers.resilience import (
     CallBudget,
     FallbackProvider,
@@ -133,26 +133,6 @@ def test_fallback_does_not_hide_invalid_output_or_our_own_rate_limit(scripted, c
     with pytest.raises(RateLimitBusyError):
         provider.enrich_chapter(chapter())
     assert fallback.calls == 0
-
-
-def test_local_limiter_waits_for_the_oldest_slot_to_free() -> None:
-    now = [100.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    limiter = LocalRateLimiter(3, 10.0, clock=lambda: now[0], sleep=sleep)
-    for _ in range(3):
-        limiter.acquire("openai")
-    limiter.acquire("anthropic")  # a separate budget
-    assert slept == []
-
-    now[0] += 4
-    limiter.acquire("openai")
-
-    assert slept == [pytest.approx(6.0)]  # until the first slot (t=100) leaves the 10 s window
 
 
 class _Context:

@@ -8,8 +8,11 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from enhancer.api import documents, health
@@ -64,9 +67,16 @@ def services() -> ApiServices:
     return _services(os.environ.get("AWS_ENDPOINT_URL"))
 
 
-def _error(status: HTTPStatus, code: str, message: str) -> Response[ErrorBody]:
+MAX_BODY_DEPTH = 32  # the deepest body a route takes is 2 levels; deeper JSON is refused before parsing
+
+
+def _error(
+    status: HTTPStatus | int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response[ErrorBody]:
     body = ErrorBody(error=ErrorDetail(code=code, message=message))
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
 
 
 _ERRORS = {
@@ -183,9 +193,57 @@ def _invalid_request(exc: RequestValidationError) -> Response[ErrorBody]:
     return _error(HTTPStatus.BAD_REQUEST, ApiErrorCode.INVALID_REQUEST.value, message)
 
 
+@app.exception_handler(RequestUnsupportedContentType)
+def _unsupported_content_type(exc: RequestUnsupportedContentType) -> Response[ErrorBody]:
+    label = app.current_event.headers.get("content-type", "")
+    return _error(
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        ApiErrorCode.INVALID_REQUEST.value,
+        f"Content-Type {label[:100]!r} is not accepted: send the body as application/json",
+    )
+
+
+@app.exception_handler(ServiceError)
+def _resolver_error(exc: ServiceError) -> Response[ErrorBody]:
+    """The resolver's own errors (and any ``ServiceError`` a route raises) keep their status, in our body."""
+    known = exc.status_code in HTTPStatus._value2member_map_
+    status = HTTPStatus(exc.status_code) if known else HTTPStatus.BAD_REQUEST
+    if status >= 500:
+        logger.error("resolver error", extra={"status": int(status), "error": exc.msg})
+        return _error(status, ApiErrorCode.INTERNAL.value, INTERNAL_MESSAGE)
+    code = ApiErrorCode.NOT_FOUND if status == HTTPStatus.NOT_FOUND else ApiErrorCode.INVALID_REQUEST
+    return _error(status, code.value, " ".join(str(exc.msg).split())[:300] or status.phrase)
+
+
+@app.exception_handler(RecursionError)
+def _too_deep(exc: RecursionError) -> Response[ErrorBody]:
+    return _error(HTTPStatus.BAD_REQUEST, ApiErrorCode.INVALID_REQUEST.value, "the body is nested too deeply")
+
+
 @app.not_found
 def _not_found(exc: NotFoundError) -> Response[ErrorBody]:
+    """404 for an unknown path; 405 with ``Allow`` for a known path asked with a method it does not take."""
+    allowed = allowed_methods(app.current_event.path)
+    if allowed:
+        return _error(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            ApiErrorCode.METHOD_NOT_ALLOWED.value,
+            f"{app.current_event.http_method.upper()[:10]} is not allowed here; use {', '.join(allowed)}",
+            headers={"Allow": ", ".join(allowed)},
+        )
     return _error(HTTPStatus.NOT_FOUND, ApiErrorCode.NOT_FOUND.value, "no such route")
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods the routes take on ``path`` (HEAD wherever GET is), sorted; empty for an unknown path."""
+    methods = {
+        route.method.upper()
+        for route in (*app._static_routes, *app._dynamic_routes)
+        if route.rule.match(path)
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 @app.exception_handler(RetryableError)
@@ -202,7 +260,58 @@ def _unexpected(exc: Exception) -> Response[ErrorBody]:
 
 def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The handler's entry. Every body this API takes is JSON, but ``curl -d`` labels it
-    ``application/x-www-form-urlencoded``; such bodies (and unlabelled ones) are read as JSON."""
+    ``application/x-www-form-urlencoded``; such bodies (and unlabelled ones) are read as JSON. A body nested
+    deeper than ``MAX_BODY_DEPTH`` is refused before anything parses it. HEAD is answered as GET without the
+    body."""
+    if not isinstance(event, dict) or not isinstance(event.get("httpMethod"), str):
+        return _bare_error(HTTPStatus.BAD_REQUEST, "not an API Gateway request")
+    if event["httpMethod"].upper() == "HEAD":
+        response = resolve({**event, "httpMethod": "GET", "body": None, "isBase64Encoded": False}, context)
+        return {**response, "body": "", "isBase64Encoded": False}
+    body = event.get("body")
+    if isinstance(body, str) and _nesting_depth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH:
+        return _bare_error(HTTPStatus.BAD_REQUEST, f"the body is nested deeper than {MAX_BODY_DEPTH} levels")
+    return app.resolve(_json_labelled(event), context)
+
+
+def _bare_error(status: HTTPStatus, message: str) -> dict[str, Any]:
+    """An error answered before the resolver runs (same body, same content type)."""
+    body = ErrorBody(error=ErrorDetail(code=ApiErrorCode.INVALID_REQUEST.value, message=message))
+    return {
+        "statusCode": int(status),
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
+        "body": body.model_dump_json(),
+        "isBase64Encoded": False,
+    }
+
+
+def _nesting_depth(text: str, limit: int) -> int:
+    """How deep ``[``/``{`` nest outside JSON strings, counted only up to ``limit + 1``."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _json_labelled(event: dict[str, Any]) -> dict[str, Any]:
     headers = event.get("headers") or {}
     label = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
     if event.get("body") and (not label or label.startswith("application/x-www-form-urlencoded")):
@@ -221,12 +330,13 @@ def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
                 "Content-Type": ["application/json"],
             },
         }
-    return app.resolve(event, context)
+    return event
 
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document generated from the routes. Powertools documents request validation errors as
-    422; this API answers them with 400 and ``ErrorBody`` (``_invalid_request``), and the document says so."""
+    422; this API answers them with 400 and ``ErrorBody`` (``_invalid_request``), and a body labelled other
+    than JSON with 415, and the document says so."""
     document: dict[str, Any] = json.loads(
         app.get_openapi_json_schema(
             title=API_TITLE,
@@ -241,6 +351,11 @@ def openapi_document() -> dict[str, Any]:
                 operation["responses"].setdefault("400", {"description": "bad input"})
                 operation["responses"]["400"]["content"] = {
                     "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                }
+            if operation.get("requestBody"):
+                operation["responses"]["415"] = {
+                    "description": "the body is labelled as something other than JSON",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
                 }
     schemas = document["components"]["schemas"]
     for unused in ("HTTPValidationError", "ValidationError"):

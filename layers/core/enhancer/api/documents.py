@@ -7,6 +7,7 @@ storage errors propagate (the resolver maps those to 503/500 without their text)
 import base64
 import binascii
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from urllib.parse import quote_plus
 
 from enhancer.api.errors import ApiErrorCode, BadRequest, Conflict, NotFound, TooLarge
 from enhancer.api.models import (
+    DOCUMENT_ID_PATTERN,
     PDF_CONTENT_TYPE,
     DocumentPage,
     DocumentView,
@@ -26,7 +28,7 @@ from enhancer.api.services import ApiServices
 from enhancer.errors import PipelineError
 from enhancer.models import DocumentRecord, DocumentResult, DocumentStatus, ErrorCode
 from enhancer.pipeline.records import REPROCESS_RUN_ATTRIBUTE
-from enhancer.resources import INCOMING_PREFIX
+from enhancer.resources import INCOMING_PREFIX, table
 from enhancer.storage import ObjectNotFound
 
 
@@ -127,7 +129,27 @@ def decode_token(token: str, status: DocumentStatus | None) -> dict[str, Any]:
         raise BadRequest("next_token is not a token this API issued") from exc
     if not same_listing or not isinstance(key, dict) or "document_id" not in key:
         raise BadRequest("next_token belongs to a different listing (status must stay the same)")
+    if not _is_continuation_key(key, status):
+        raise BadRequest("next_token is not a token this API issued")
     return key
+
+
+def _is_continuation_key(key: dict[str, Any], status: DocumentStatus | None) -> bool:
+    """Exactly the shape DynamoDB hands back for this listing, so a hand-made token is bad input, not a
+    failed call: the table key, plus the status index's keys when listing by status."""
+    index = table("documents").gsis[0]
+    expected = {"document_id"} | ({index.partition_key, index.sort_key or ""} - {""} if status else set())
+    if set(key) != expected:
+        return False
+    values = {
+        name: value.get("S") if isinstance(value, dict) and len(value) == 1 else None
+        for name, value in key.items()
+    }
+    if not all(isinstance(v, str) and 0 < len(v) <= 64 for v in values.values()):
+        return False
+    return bool(re.fullmatch(DOCUMENT_ID_PATTERN, values["document_id"] or "")) and (
+        status is None or values[index.partition_key] == status.value
+    )
 
 
 def list_documents(

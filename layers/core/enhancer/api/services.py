@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from enhancer.resources import QUEUES
 from enhancer.settings import LlmSettings, StorageSettings
 from enhancer.storage import DocumentStore, ObjectStore, QueueClient
 
@@ -78,11 +79,8 @@ def build_services(
         queues=QueueClient(session.client("sqs", config=base)),
         input_bucket=storage.input_bucket,
         output_bucket=storage.output_bucket,
-        queue_urls={
-            "ingest": storage.ingest_queue_url,
-            "enrich": storage.enrich_queue_url,
-            "validate": storage.validate_queue_url,
-        },
+        # Every queue of the stack (health checks each one and its DLQ), from the one list the stack builds.
+        queue_urls={spec.key: getattr(storage, spec.env_var.lower()) for spec in QUEUES},
         max_file_bytes=max_file_bytes,
         provider=ProviderConfig.from_settings(llm),
         profiles=profiles,

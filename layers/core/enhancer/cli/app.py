@@ -1,5 +1,8 @@
 """``doc-enhancer``: the command-line entry point. Each command lives in its own module."""
 
+import functools
+from typing import Annotated, Any
+
 import typer
 
 app = typer.Typer(
@@ -11,8 +14,21 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from enhancer import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
     """Turn PDFs into validated, structured metadata."""
 
 
@@ -31,7 +47,24 @@ app.command()(extract)
 
 from enhancer.cli.run import run as _run_command  # noqa: E402
 
-app.command(name="run")(_run_command)
+
+@functools.wraps(_run_command)
+def _checked_run(**options: Any) -> None:
+    """``run`` after ``enhancer.cli.preflight``: a bad option, environment or config is one line on stderr
+    before the emulation starts."""
+    from enhancer.cli import preflight
+
+    preflight.check(
+        provider=options.get("provider"),
+        profile_name=options.get("profile"),
+        config_dir=options.get("config_dir"),
+    )
+    if options.get("debug"):
+        preflight.debug_logs()
+    _run_command(**options)
+
+
+app.command(name="run")(_checked_run)
 
 
 from enhancer.cli.fake_llm import fake_llm as _fake_llm_command  # noqa: E402

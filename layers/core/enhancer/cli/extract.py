@@ -35,9 +35,11 @@ def extract(
         typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
         raise typer.Exit(1) from exc
     profiles = config.extraction_profiles
-    if profile is not None and profile not in profiles.profiles:
-        raise typer.BadParameter(f"unknown profile {profile!r}; one of: {', '.join(profiles.profiles)}")
-    profile_name, profile_config = profiles.get(profile)
+    try:
+        profile_name, profile_config = profiles.require(profile)
+    except PermanentError as exc:
+        typer.echo(f"error: --profile: {exc.message}", err=True)
+        raise typer.Exit(EXIT_FAILED) from exc
 
     report: dict[str, Any] = {
         "file": str(file),

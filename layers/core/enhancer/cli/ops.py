@@ -156,6 +156,19 @@ def health_command(
     raise typer.Exit({"healthy": EXIT_OK, "degraded": EXIT_DEGRADED}.get(report.status, EXIT_ERROR))
 
 
+def _check_document_id(document_id: str) -> None:
+    """A value that cannot be a document id is a usage error, said before any AWS call."""
+    import re
+
+    from enhancer.api.models import DOCUMENT_ID_PATTERN
+
+    if not re.fullmatch(DOCUMENT_ID_PATTERN, document_id):
+        typer.echo(
+            f"error: {document_id[:64]!r} is not a document id (32 lower-case hex characters)", err=True
+        )
+        raise typer.Exit(2)
+
+
 def status_command(
     document_id: Annotated[str, typer.Argument(help="the 32-character document id")],
     endpoint_url: EndpointOption = None,
@@ -163,6 +176,7 @@ def status_command(
     as_json: JsonOption = False,
 ) -> None:
     """One document's status record."""
+    _check_document_id(document_id)
     document = _run(lambda: documents.get_document(resolve_services(endpoint_url, stage), document_id))
     if as_json:
         _emit_json(document)
@@ -330,6 +344,7 @@ def reprocess_command(
     as_json: JsonOption = False,
 ) -> None:
     """Run a finished document again from extraction (refused while it is still running)."""
+    _check_document_id(document_id)
     accepted = _run(lambda: documents.reprocess(resolve_services(endpoint_url, stage), document_id))
     if as_json:
         _emit_json(accepted)

@@ -147,23 +147,37 @@ def _run_with_progress(paths: list[Path], options: RunOptions, *, show: bool) ->
 
 
 def _print_table(summaries: list[DocumentSummary], out: Path) -> None:
+    """One row per document, readable at 80 columns: short headers, no cut cells (a long file name wraps),
+    the LLM columns (calls/cache hits, cost) only when some document used an LLM, the error column only when
+    some document has an error code. Wider on a pipe or a file."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"results in {out}/", show_footer=len(summaries) > 1)
-    total_cost = sum(s.estimated_cost_usd for s in summaries)
-    footers = {
-        "document": "total",
-        "LLM calls": str(sum(s.llm_calls for s in summaries)),
-        "cache hits": str(sum(s.cache_hits for s in summaries)),
-        "cost (USD)": f"{total_cost:.4f}",
-    }
-    numeric = ("pages", "chapters", "LLM calls", "cache hits", "cost (USD)", "time (s)")
-    columns = ("document", "status", "pages", "chapters", "error code", *numeric[2:])
-    for column in columns:
-        table.add_column(
-            column, footer=footers.get(column, ""), justify="right" if column in numeric else "left"
-        )
+    def total(field: str) -> float:
+        return float(sum(getattr(s, field) for s in summaries))
+
+    with_llm = any(s.llm_calls or s.cache_hits or s.estimated_cost_usd for s in summaries)
+    with_errors = any(s.error_code for s in summaries)
+    table = Table(
+        title=f"results in {out}/",
+        show_footer=len(summaries) > 1 and with_llm,
+        box=box.SIMPLE_HEAD,
+        padding=(0, 0),
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column("document", footer="total", overflow="fold", min_width=12, ratio=1)
+    table.add_column("status", no_wrap=True)
+    table.add_column("pages", justify="right", no_wrap=True)
+    table.add_column("chap.", justify="right", no_wrap=True)
+    if with_errors:
+        table.add_column("error", no_wrap=True)
+    if with_llm:
+        calls_hits = f"{int(total('llm_calls'))}/{int(total('cache_hits'))}"
+        table.add_column("calls/hits", footer=calls_hits, justify="right", no_wrap=True)
+        table.add_column("USD", footer=f"{total('estimated_cost_usd'):.4f}", justify="right", no_wrap=True)
+    table.add_column("time s", justify="right", no_wrap=True)
     colours = {
         DocumentStatus.COMPLETED: "green",
         DocumentStatus.PARTIAL: "yellow",
@@ -172,17 +186,18 @@ def _print_table(summaries: list[DocumentSummary], out: Path) -> None:
     for s in summaries:
         status = s.status.value if s.status else "?"
         colour = colours.get(s.status, "white") if s.status else "white"
-        table.add_row(
+        row = [
             Path(s.file).name,
             f"[{colour}]{status}[/{colour}]",
             str(s.pages or "-"),
             str(s.chapters or "-"),
-            s.error_code or "",
-            str(s.llm_calls),
-            str(s.cache_hits),
-            f"{s.estimated_cost_usd:.4f}",
-            f"{s.seconds:.1f}" if s.seconds else "-",
-        )
+        ]
+        if with_errors:
+            row.append(s.error_code or "")
+        if with_llm:
+            row += [f"{s.llm_calls}/{s.cache_hits}", f"{s.estimated_cost_usd:.4f}"]
+        row.append(f"{s.seconds:.1f}" if s.seconds else "-")
+        table.add_row(*row)
     console = Console(file=sys.stdout)
     if not console.is_terminal:  # a pipe or a log file: don't squeeze the table into 80 columns
         console = Console(file=sys.stdout, width=160)

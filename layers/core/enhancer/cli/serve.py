@@ -26,6 +26,9 @@ def serve(
     """Serve the API on http://HOST:PORT with the pipeline running behind it, until Ctrl-C."""
     from rich.console import Console
 
+    from enhancer.cli import preflight
+
+    preflight.check(provider=provider)
     console = Console(stderr=True)
     options = ServeOptions(
         host=host, port=port, endpoint_url=endpoint_url, provider=provider, workers=workers

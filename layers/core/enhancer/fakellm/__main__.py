@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--retry-after", type=float, default=1.0, help="seconds, sent with every 429")
     parser.add_argument("--timeout-s", type=float, default=35.0, help="how long a hanging request hangs")
+    parser.add_argument("--rate-limit", type=int, default=0, help="requests in any sliding window; 0 = none")
+    parser.add_argument("--rate-window-s", type=float, default=60.0, help="the sliding window's length")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     plan = FaultPlan(
@@ -31,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         malformed_rate=args.malformed_rate,
         retry_after_s=args.retry_after,
         timeout_s=args.timeout_s,
+        rate_limit=args.rate_limit,
+        rate_window_s=args.rate_window_s,
         seed=args.seed,
     )
     stop = threading.Event()

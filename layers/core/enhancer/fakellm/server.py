@@ -7,10 +7,12 @@
 Answers are derived from the request: the delimited chapter text gives the summary (first sentences) and
 keywords (frequent words); every field of the JSON schema received is filled within its limits (enums
 take the first value, lists get items up to ``maxItems``, strings respect ``maxLength``). Usage is about
-chars/4. Faults — latency, 429 with ``retry-after``, 500, timeouts (sleeping past the client's timeout)
-and malformed output (invalid JSON, schema-violating JSON) — come from a seeded RNG at configurable rates
-and/or a scripted per-request sequence. ``GET /_fake/stats`` and the ``requests`` attribute report what
-arrived; credentials are never recorded.
+chars/4. A sliding-window rate limit, like a provider's (``rate_limit`` requests in any ``rate_window_s``,
+counted at arrival; requests it answers 429 do not count), answers 429 with the seconds until the oldest
+request leaves the window. Faults — latency, 429 with ``retry-after``, 500, timeouts (sleeping past the
+client's timeout) and malformed output (invalid JSON, schema-violating JSON) — come from a seeded RNG at
+configurable rates and/or a scripted per-request sequence. ``GET /_fake/stats`` and the ``requests``
+attribute report what arrived; credentials are never recorded.
 """
 
 import contextlib
@@ -56,6 +58,10 @@ class FaultPlan(BaseModel):
     malformed_rate: float = Field(default=0.0, ge=0, le=1)
     retry_after_s: float = Field(default=1.0, ge=0, description="sent with every 429")
     timeout_s: float = Field(default=35.0, ge=0, description="how long a 'timeout' request hangs")
+    rate_limit: int = Field(
+        default=0, ge=0, description="requests admitted in any rate_window_s; 0 = no limit"
+    )
+    rate_window_s: float = Field(default=60.0, gt=0)
     seed: int = 0
 
 
@@ -76,6 +82,7 @@ class _State:
     requests: list[RecordedRequest] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     prompt_cache: set[str] = field(default_factory=set)
+    admitted: deque[float] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -151,6 +158,7 @@ class FakeLlmServer:
             self._state.requests.clear()
             self._state.counts.clear()
             self._state.prompt_cache.clear()
+            self._state.admitted.clear()
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -199,6 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.state.script.clear()
                 self.state.requests.clear()
                 self.state.counts.clear()
+                self.state.admitted.clear()
             self._json(200, {"ok": True})
             return
         if path == "/_fake/script":
@@ -222,7 +231,10 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             self._json(400, {"error": {"message": "body is not JSON", "type": "invalid_request_error"}})
             return
-        action = self._next_action()
+        arrived = time.monotonic()
+        action, retry_after_s = self._over_the_limit(arrived)
+        if action is None:
+            action, retry_after_s = self._next_action(), None
         headers = {k.lower(): v for k, v in self.headers.items() if k.lower() not in _SECRET_HEADERS}
         with self.state.lock:
             self.state.requests.append(RecordedRequest(route, path, body, headers, action))
@@ -233,11 +245,25 @@ class _Handler(BaseHTTPRequestHandler):
         if action == "timeout":
             self.state.stopping.wait(plan.timeout_s)
         if action in ("429", "500", "503"):
-            self._error(route, int(action), plan.retry_after_s)
+            self._error(route, int(action), plan.retry_after_s if retry_after_s is None else retry_after_s)
             return
         handler = {"openai": _openai, "anthropic": _anthropic, "bedrock": _bedrock}[route]
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._json(200, handler(body, path, action, self.state))
+
+    def _over_the_limit(self, arrived: float) -> tuple[str | None, float | None]:
+        """("429", seconds until a place frees) when the sliding window is full, else (None, None) — and the
+        request takes its place in the window."""
+        with self.state.lock:
+            plan, admitted = self.state.plan, self.state.admitted
+            if not plan.rate_limit:
+                return None, None
+            while admitted and admitted[0] <= arrived - plan.rate_window_s:
+                admitted.popleft()
+            if len(admitted) >= plan.rate_limit:
+                return "429", max(admitted[0] + plan.rate_window_s - arrived, 0.001)
+            admitted.append(arrived)
+            return None, None
 
     def _next_action(self) -> str:
         with self.state.lock:

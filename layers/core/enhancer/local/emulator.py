@@ -1,18 +1,49 @@
-"""The embedded AWS emulation: moto's server on 127.0.0.1, on a free port, in this process."""
+"""The embedded AWS emulation: moto's server on 127.0.0.1, on a free port, in this process, with presigned
+URLs checked as S3 checks them (``enhancer.local.presigned``)."""
 
 import json
+import threading
 import urllib.request
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
+
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+_serialised = threading.Lock()
+
+
+def serialise_dynamodb_writes() -> None:
+    """Give moto DynamoDB's one-at-a-time writes to an item. moto applies a conditional write as read, check,
+    write without a lock, so two threads can both pass ``attribute_not_exists`` or both add to the same old
+    set, which DynamoDB never allows; the fan-ins and the rate limiter rely on it. One lock for every write
+    of this process's moto (in-process ``mock_aws`` and the embedded server alike); idempotent."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    with _serialised:
+        if getattr(DynamoDBBackend, "_writes_serialised", False):
+            return
+        lock = threading.RLock()
+        for name in _DYNAMODB_WRITES:
+            original = getattr(DynamoDBBackend, name)
+
+            def serialised(
+                self: DynamoDBBackend, *args: Any, _original: Any = original, **kwargs: Any
+            ) -> Any:
+                with lock:
+                    return _original(self, *args, **kwargs)
+
+            setattr(DynamoDBBackend, name, serialised)
+        DynamoDBBackend._writes_serialised = True  # type: ignore[attr-defined]
 
 
 class EmbeddedAws:
     """Start moto's HTTP server; boto3 talks to it like to AWS, through ``endpoint_url``."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        from moto.server import ThreadedMotoServer
+        from enhancer.local.presigned import guarded_moto_server
 
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        serialise_dynamodb_writes()
+        # moto behind S3's presigned-URL checks (signed Content-Type, size, key; expiry): moto skips them.
+        self._server = guarded_moto_server(host, port)
         self.endpoint_url = ""
 
     def start(self) -> Self:

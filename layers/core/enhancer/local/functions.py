@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from enhancer.observability import logger
 from enhancer.resources import function
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[4] / "functions"
@@ -60,9 +61,21 @@ def invoke(function_key: str, event: dict[str, Any]) -> dict[str, Any]:
         memory_limit_in_mb=spec.memory_mb,
         timeout_s=spec.timeout_s,
     )
+    # Powertools' inject_lambda_context puts the context on the logger every handler here shares;
+    # on Lambda one invocation runs per process, here several run in threads. Thread-local keys win over
+    # shared ones, so each line carries its own invocation's function name and request id.
+    keys = {
+        "function_name": context.function_name,
+        "function_memory_size": context.memory_limit_in_mb,
+        "function_arn": context.invoked_function_arn,
+        "function_request_id": context.aws_request_id,
+    }
+    logger.thread_safe_append_keys(**keys)
     try:
+        logger.debug("invoking the handler", extra={"records": len(event.get("Records") or [])})
         response: dict[str, Any] = load_handler_module(function_key).lambda_handler(event, context)
     finally:
+        logger.thread_safe_remove_keys(list(keys))
         _drop_unpublished_metrics()
     return response
 

@@ -12,7 +12,15 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from enhancer.resources import BUCKETS, INCOMING_PREFIX, QUEUES, TABLES, dlq_name, resource_name
+from enhancer.resources import (
+    BUCKETS,
+    INCOMING_PREFIX,
+    PDF_KEY_SUFFIXES,
+    QUEUES,
+    TABLES,
+    dlq_name,
+    resource_name,
+)
 
 ENV_STAGE = "STAGE"
 
@@ -60,17 +68,19 @@ def provision(stage: str, *, visibility_timeout_s: int | None = None) -> dict[st
         NotificationConfiguration={
             "QueueConfigurations": [
                 {
+                    "Id": f"ingest-{suffix}",
                     "QueueArn": queue_arns["ingest"],
                     "Events": ["s3:ObjectCreated:*"],
                     "Filter": {
                         "Key": {
                             "FilterRules": [
                                 {"Name": "prefix", "Value": INCOMING_PREFIX},
-                                {"Name": "suffix", "Value": ".pdf"},
+                                {"Name": "suffix", "Value": suffix},
                             ]
                         }
                     },
                 }
+                for suffix in PDF_KEY_SUFFIXES
             ]
         },
     )

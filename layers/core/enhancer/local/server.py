@@ -8,6 +8,7 @@ the resources, the pipeline's pollers kept running, and this server, until it is
 import base64
 import json
 import os
+import sys
 import threading
 import time
 import uuid
@@ -167,6 +168,7 @@ def serve_stack(options: ServeOptions) -> Iterator[ServingStack]:
     from enhancer.settings import get_settings
 
     with ExitStack() as stack:
+        stack.enter_context(_handler_logs_to_stderr())
         endpoint = stack.enter_context(_endpoint(options.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")))
         env = {
             "AWS_ENDPOINT_URL": endpoint,
@@ -196,6 +198,19 @@ def serve_stack(options: ServeOptions) -> Iterator[ServingStack]:
         yield ServingStack(
             api_url=server.url, endpoint_url=endpoint, env={"AWS_ENDPOINT_URL": endpoint, **resource_env}
         )
+
+
+@contextmanager
+def _handler_logs_to_stderr() -> Iterator[None]:
+    """The handlers' JSON log lines go to stderr while serving (stdout stays free), as the README says."""
+    handler: Any = logger.registered_handler
+    previous = getattr(handler, "stream", None)
+    handler.setStream(sys.stderr)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            handler.setStream(previous)
 
 
 def wait_forever(stop: threading.Event | None = None) -> None:

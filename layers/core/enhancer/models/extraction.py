@@ -1,17 +1,21 @@
 """What extraction hands to the pipeline: the PDF's facts and its chapters with their text."""
 
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from enhancer.models.bounded import TITLE_MAX_CHARS, BoundedText
 from enhancer.models.enums import DetectedBy
 from enhancer.models.result import ChapterHierarchy, PdfInfo, Section
 
 __all__ = ["ChapterSpan", "ExtractedChapter", "ExtractionResult", "OutlineEntry", "Section"]
 
 
-class OutlineEntry(BaseModel):
+class OutlineEntry(BoundedText):
     """One outline (bookmark) entry; ``page`` is 1-based, None when the destination is unresolvable."""
 
     model_config = ConfigDict(frozen=True)
+    _bounds: ClassVar[dict[str, int]] = {"title": TITLE_MAX_CHARS}
 
     title: str
     page: int | None = Field(default=None, ge=1)
@@ -19,6 +23,8 @@ class OutlineEntry(BaseModel):
 
 
 class ChapterSpan(ChapterHierarchy):
+    _bounds: ClassVar[dict[str, int]] = {**ChapterHierarchy._bounds, "title": TITLE_MAX_CHARS}
+
     index: int = Field(ge=0)
     title: str
     start_page: int = Field(ge=1)

@@ -4,20 +4,21 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from enhancer.models.bounded import ErrorMessage, ProfileName, RecordTitle
 from enhancer.models.enums import DocumentStatus, ErrorCode
 
 
 class DocumentRecord(BaseModel):
     document_id: str
     status: DocumentStatus
-    profile: str
+    profile: ProfileName
     source_bucket: str
     source_key: str
     source_etag: str = ""
     size_bytes: int = Field(default=0, ge=0)
     sha256: str = ""
     page_count: int | None = None
-    title: str | None = None
+    title: RecordTitle | None = None
     chapter_count: int | None = None
     chapters_done: set[int] = Field(default_factory=set)
     chapters_failed: set[int] = Field(default_factory=set)
@@ -39,7 +40,7 @@ class DocumentRecord(BaseModel):
     validate_ms: int = 0
     result_key: str | None = None
     error_code: ErrorCode | None = None
-    error_message: str | None = None
+    error_message: ErrorMessage | None = None
     created_at: datetime
     updated_at: datetime
     run: int = Field(default=0, ge=0, description="0 for the first run, +1 per reprocess")

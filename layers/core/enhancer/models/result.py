@@ -1,10 +1,11 @@
 """The result JSON contract: ``results/{document_id}.json`` and ``<pdf-stem>.json`` locally."""
 
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from enhancer.models.bounded import AUTHOR_MAX_CHARS, LABEL_MAX_CHARS, TITLE_MAX_CHARS, BoundedText
 from enhancer.models.enums import ChapterStatus, DetectedBy, DocumentStatus, ErrorCode, Severity
 
 
@@ -30,7 +31,9 @@ class OcrPageInfo(BaseModel):
     warning: str | None = None
 
 
-class PdfInfo(BaseModel):
+class PdfInfo(BoundedText):
+    _bounds: ClassVar[dict[str, int]] = {"title": TITLE_MAX_CHARS, "author": AUTHOR_MAX_CHARS}
+
     page_count: int = Field(ge=0)
     title: str | None = None
     author: str | None = None
@@ -80,8 +83,10 @@ class ChapterError(BaseModel):
     message: str
 
 
-class Section(BaseModel):
+class Section(BoundedText):
     """A heading inside a chapter: deeper outline levels, or typography/contents below the chapter level."""
+
+    _bounds: ClassVar[dict[str, int]] = {"title": TITLE_MAX_CHARS, "page_label": LABEL_MAX_CHARS}
 
     title: str
     page: int = Field(ge=1)
@@ -89,8 +94,14 @@ class Section(BaseModel):
     page_label: str | None = Field(default=None, description="printed page label (/PageLabels)")
 
 
-class ChapterHierarchy(BaseModel):
+class ChapterHierarchy(BoundedText):
     """Where a chapter sits in the document: its part, its sections, its printed page labels."""
+
+    _bounds: ClassVar[dict[str, int]] = {
+        "part_title": TITLE_MAX_CHARS,
+        "start_label": LABEL_MAX_CHARS,
+        "end_label": LABEL_MAX_CHARS,
+    }
 
     part_title: str | None = Field(default=None, description="title of the part holding this chapter")
     sections: list[Section] = Field(default_factory=list)
@@ -102,7 +113,14 @@ class ChapterHierarchy(BaseModel):
     )
 
 
-class ChapterResult(BaseModel):
+class ChapterResult(BoundedText):
+    _bounds: ClassVar[dict[str, int]] = {
+        "title": TITLE_MAX_CHARS,
+        "part_title": TITLE_MAX_CHARS,
+        "start_label": LABEL_MAX_CHARS,
+        "end_label": LABEL_MAX_CHARS,
+    }
+
     index: int = Field(ge=0)
     title: str
     start_page: int = Field(ge=1)
@@ -194,3 +212,19 @@ class DocumentResult(BaseModel):
     timings: Timings = Field(default_factory=Timings)
     created_at: datetime
     completed_at: datetime | None = None
+    truncated: list[str] = Field(
+        default_factory=list,
+        description="paths of text from the PDF that was cut to its limit, e.g. pdf.title, chapters[3].title",
+    )
+
+    @model_validator(mode="after")
+    def _collect_truncated(self) -> "DocumentResult":
+        paths = [f"pdf.{name}" for name in self.pdf.truncated] if self.pdf else []
+        for chapter in self.chapters:
+            paths += [f"chapters[{chapter.index}].{name}" for name in chapter.truncated]
+            for position, section in enumerate(chapter.sections):
+                paths += [
+                    f"chapters[{chapter.index}].sections[{position}].{name}" for name in section.truncated
+                ]
+        self.truncated = paths
+        return self

@@ -15,6 +15,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from enhancer.errors import PermanentError
 from enhancer.models import ErrorCode
+from enhancer.models.bounded import AUTHOR_MAX_CHARS, TITLE_MAX_CHARS, cut
 from enhancer.models.extraction import OutlineEntry
 from enhancer.pdf.engines import load_pdfium, one_line, pypdf_limits
 
@@ -113,7 +114,7 @@ def _pypdf_metadata(reader: PdfReader) -> tuple[str | None, str | None]:
         meta = reader.metadata
         if meta is None:
             return None, None
-        return _clean(meta.title), _clean(meta.author)
+        return _clean(meta.title, TITLE_MAX_CHARS), _clean(meta.author, AUTHOR_MAX_CHARS)
     except Exception:
         # Unreadable metadata is no reason to lose the document.
         return None, None
@@ -155,7 +156,7 @@ def _walk_outline(
     node = _resolved(node)
     while isinstance(node, DictionaryObject) and id(node) not in seen and len(out) < _MAX_OUTLINE_ENTRIES:
         seen.add(id(node))
-        title = _clean(_resolved(node.get("/Title")))
+        title = _clean(_resolved(node.get("/Title")), TITLE_MAX_CHARS)
         out.append(OutlineEntry(title=title or "", page=_outline_page(reader, node, page_index), level=level))
         if "/First" in node:
             _walk_outline(reader, node["/First"], level + 1, page_index, seen, out)
@@ -248,15 +249,15 @@ def _structure_from_pdfium(data: bytes, cause: Exception) -> PdfStructure:
             index = dest.get_index() if dest is not None else None
             outline.append(
                 OutlineEntry(
-                    title=_clean(bookmark.get_title()) or "",
+                    title=_clean(bookmark.get_title(), TITLE_MAX_CHARS) or "",
                     page=index + 1 if index is not None else None,
                     level=bookmark.level,
                 )
             )
         return PdfStructure(
             page_count=len(doc),
-            title=_clean(meta.get("Title")),
-            author=_clean(meta.get("Author")),
+            title=_clean(meta.get("Title"), TITLE_MAX_CHARS),
+            author=_clean(meta.get("Author"), AUTHOR_MAX_CHARS),
             outline=outline,
             encrypted=False,
             reader=None,
@@ -265,11 +266,13 @@ def _structure_from_pdfium(data: bytes, cause: Exception) -> PdfStructure:
         doc.close()
 
 
-def _clean(value: object) -> str | None:
+def _clean(value: object, limit: int) -> str | None:
+    """One line of at most ``limit`` characters: PDF strings are the uploader's, of any size (a cut one ends
+    with … and is flagged ``truncated`` in the result)."""
     if not isinstance(value, str):
         return None
     text = " ".join(value.replace("\x00", "").split())
-    return text or None
+    return cut(text, limit)[0] or None
 
 
 def _too_large(size: int, limit: int) -> PermanentError:

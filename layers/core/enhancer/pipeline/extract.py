@@ -206,7 +206,7 @@ def _run_extraction(
     from enhancer.pdf.pages import open_pdf
 
     started = time.perf_counter()
-    _, profile = pipeline.config.extraction_profiles.get(profile_name)
+    _, profile = pipeline.config.extraction_profiles.require(profile_name)  # UNKNOWN_PROFILE
     data, structure = open_pdf(body, max_file_bytes=pipeline.max_file_bytes, max_pages=pipeline.max_pages)
     ranges = _fan_out_ranges(pipeline, data, structure.page_count)
     if ranges:

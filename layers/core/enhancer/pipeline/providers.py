@@ -45,6 +45,12 @@ def current_provider(config: AppConfig) -> EnrichmentProvider:
         return cached[1]
 
 
+def clear_provider_cache() -> None:
+    """Drop the built providers (their SDK clients and connections), e.g. after a SnapStart restore."""
+    with _lock:
+        _providers.clear()
+
+
 def _key_may_have_arrived(settings: Settings, cached: tuple[AppConfig, EnrichmentProvider, float]) -> bool:
     wanted = settings.llm.effective_provider()
     degraded = wanted != OFFLINE_PROVIDER and cached[1].name == OFFLINE_PROVIDER
