@@ -10,7 +10,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO_ROOT / "config"
 EVENTS_DIR = REPO_ROOT / "events"
 SAMPLES_DIR = REPO_ROOT / "samples"
-CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+# Beside the checkout (../shared/corpus); CORPUS_DIR points a worktree elsewhere at it.
+CORPUS_DIR = Path(os.environ.get("CORPUS_DIR") or REPO_ROOT.parent / "shared" / "corpus")
 
 # Fake credentials before anything imports boto3: no test may ever talk to a real account.
 for _name, _value in {
@@ -24,6 +25,10 @@ for _name, _value in {
     "POWERTOOLS_TRACE_DISABLED": "true",
 }.items():
     os.environ[_name] = _value
+# moto with DynamoDB's one-at-a-time writes to an item, for in-process mock_aws as for the embedded server.
+from enhancer.local.emulator import serialise_dynamodb_writes  # noqa: E402
+
+serialise_dynamodb_writes()
 for _name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "LLM_PROVIDER", "LLM_FALLBACK_PROVIDER", "AWS_PROFILE"):
     os.environ.pop(_name, None)
 

@@ -11,11 +11,12 @@ from enhancer.config import load_app_config
 from enhancer.errors import PermanentError
 from enhancer.ocr import OcrOptions, make_engine
 from enhancer.pdf import extract_pdf
+from tests.conftest import CORPUS_DIR
 from tests.unit.ocr.conftest import ScriptedEngine
 
 pytestmark = [pytest.mark.corpus, pytest.mark.timeout(900)]  # OCR: seconds a page, minutes when loaded
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MANIFEST = REPO_ROOT.parent / "shared" / "corpus" / "manifest.json"
+MANIFEST = CORPUS_DIR / "manifest.json"
 ENTRIES = json.loads(MANIFEST.read_text()) if MANIFEST.is_file() else []
 SCANS = [e for e in ENTRIES if "expected_status_with_ocr" in e]
 BORN_DIGITAL = [
