@@ -14,6 +14,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from enhancer.storage.errors import convert
 
 SQS_BATCH_LIMIT = 10
+# The longest a peek hides a message (a listing that dies before showing them again leaves them this long).
+PEEK_HIDE_S = 30
 _ATTRIBUTES = (
     "VisibilityTimeout",
     "MessageRetentionPeriod",
@@ -82,7 +84,7 @@ class QueueInspector:
             self._dlq_urls[queue_arn] = str(response["QueueUrl"])
         return self._dlq_urls[queue_arn]
 
-    def peek(self, queue_url: str, *, limit: int, hide_s: int = 30) -> list[dict[str, Any]]:
+    def peek(self, queue_url: str, *, limit: int, hide_s: int = PEEK_HIDE_S) -> list[dict[str, Any]]:
         """Up to ``limit`` messages, left in the queue: each is hidden only while the listing goes on (so the
         next receive returns others) and made visible again before this returns; a message whose restore
         fails comes back by itself after ``hide_s``."""
