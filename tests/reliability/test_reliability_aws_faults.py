@@ -77,7 +77,14 @@ def test_bursts_of_aws_faults_never_fail_a_good_document(
     assert plan.failed_requests > 0
     assert any(length >= 3 for length in plan.bursts), plan.bursts  # some outlast the SDK's 3 attempts
     statuses = {Path(s.file).name: s.status for s in summaries}
-    assert statuses == dict.fromkeys(GOOD_SAMPLES, "COMPLETED"), statuses
+    errors = {
+        Path(s.file).name: {
+            k: v for k, v in json.loads(Path(s.result_file).read_text()).items() if k.startswith("error")
+        }
+        for s in summaries
+        if s.status != "COMPLETED" and s.result_file
+    }
+    assert statuses == dict.fromkeys(GOOD_SAMPLES, "COMPLETED"), (statuses, errors)
     for summary in summaries:
         assert summary.result_file
         assert json.loads(Path(summary.result_file).read_text())["status"] == "COMPLETED"

@@ -15,6 +15,7 @@ from enhancer.local.runtime import scheduled_event
 from enhancer.models import DocumentRecord, DocumentStatus, EnrichMessage
 from enhancer.pipeline.context import Pipeline, build_pipeline, clear_pipeline_cache
 from enhancer.pipeline.idempotency import clear_idempotency_cache
+from enhancer.pipeline.ids import document_id_for
 from enhancer.pipeline.queue_state import QueueInspector
 from enhancer.pipeline.sweep import dead_letter_of, read_targets
 from enhancer.resources import QUEUES, RESULTS_PREFIX
@@ -182,6 +183,45 @@ def test_a_document_whose_message_died_ends_dead_lettered_and_the_message_stays_
     # and the next sweep reads it again without failing anything twice
     assert _sweep(monkeypatch)["dead_lettered"] == 0
     assert _visible(dlq) == [body]
+
+
+def test_an_upload_whose_ingest_message_died_before_extraction_recorded_it_ends_dead_lettered(
+    pipeline: Pipeline, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an S3 notification in the ingest DLQ for an upload that has no document record at all (extract
+    # failed on every receive before writing it: what one fault proxy run showed, the run then waited forever)
+    body = json.dumps(
+        {
+            "Records": [
+                {
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {
+                        "bucket": {"name": env["INPUT_BUCKET"]},
+                        "object": {"key": "incoming/annual+report.pdf", "eTag": "0123abcd", "size": 10},
+                    },
+                }
+            ]
+        }
+    )
+    dlq = _dead_letter(env, "ingest", body)
+    document_id = document_id_for(env["INPUT_BUCKET"], "incoming/annual report.pdf", "0123abcd")
+    assert pipeline.documents.get(document_id) is None
+
+    # When the sweeper runs
+    report = _sweep(monkeypatch)
+
+    # Then the upload has a record, FAILED / DEAD_LETTERED, with its source, and a failed result; the message
+    # stays in the DLQ for redrive, and the next sweep changes nothing
+    assert (report["dead_letters"], report["dead_lettered"]) == (1, 1)
+    record = pipeline.documents.get(document_id)
+    assert record is not None
+    assert (record.status, record.error_code) == (DocumentStatus.FAILED, "DEAD_LETTERED")
+    assert (record.source_key, record.source_etag) == ("incoming/annual report.pdf", "0123abcd")
+    assert "ingest dead-letter queue" in (record.error_message or "")
+    result = pipeline.objects.get_json(pipeline.output_bucket, f"{RESULTS_PREFIX}{document_id}.json")
+    assert (result["status"], result["error_code"]) == ("FAILED", "DEAD_LETTERED")
+    assert _visible(dlq) == [body]
+    assert _sweep(monkeypatch)["dead_lettered"] == 0
 
 
 def test_a_dead_letter_of_an_earlier_run_leaves_a_reprocessed_document_alone(

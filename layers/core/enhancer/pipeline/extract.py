@@ -62,9 +62,11 @@ def extract_object(pipeline: Pipeline, ref: S3ObjectRef) -> dict[str, str]:
         return {"document_id": document_id, "outcome": outcome}
 
 
-def _extract(
+def record_upload(
     pipeline: Pipeline, ref: S3ObjectRef, etag: str, size_bytes: int, document_id: str, profile_name: str
-) -> ExtractOutcome:
+) -> DocumentRecord:
+    """The upload's document record, created RECEIVED when it has none yet (the first thing extraction
+    writes; the sweeper writes it too for an upload whose message died before extraction could)."""
     now = utcnow()
     created = pipeline.documents.create_if_absent(
         DocumentRecord(
@@ -83,6 +85,13 @@ def _extract(
         metrics.add_metric(name=MetricName.DOCUMENTS_RECEIVED, unit=MetricUnit.Count, value=1)
     record = pipeline.documents.get(document_id)
     assert record is not None  # just created or already there
+    return record
+
+
+def _extract(
+    pipeline: Pipeline, ref: S3ObjectRef, etag: str, size_bytes: int, document_id: str, profile_name: str
+) -> ExtractOutcome:
+    record = record_upload(pipeline, ref, etag, size_bytes, document_id, profile_name)
     if record.source_etag and etag and record.source_etag.strip('"') != etag.strip('"'):
         record = _new_version(pipeline, record)
     match record.status:

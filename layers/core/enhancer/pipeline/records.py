@@ -332,21 +332,33 @@ def _with_run(key: dict[str, Any], run: int) -> dict[str, Any]:
 
 def dead_letter_document_id(queue_key: str, body: str) -> str | None:
     """The document a dead-lettered message was about (for the dead-letter handling)."""
+    if queue_key == "ingest":
+        upload = dead_letter_upload(body)
+        return document_id_for(upload.bucket, upload.key, upload.etag) if upload else None
     try:
         parsed: Any = json.loads(body)
     except ValueError:
         return None
-    if not isinstance(parsed, dict):
+    doc = parsed.get("document_id") if isinstance(parsed, dict) else None
+    return doc if isinstance(doc, str) else None
+
+
+def dead_letter_upload(body: str) -> S3ObjectRef | None:
+    """The first object a dead-lettered S3 notification is about. Lenient where ``parse_s3_objects`` is
+    strict: a dead letter is read to name its document, whatever else it lacks."""
+    try:
+        parsed: Any = json.loads(body)
+    except ValueError:
         return None
-    if queue_key in ("pages", "enrich", "validate"):
-        doc = parsed.get("document_id")
-        return doc if isinstance(doc, str) else None
-    for s3_record in parsed.get("Records", []):
+    for s3_record in parsed.get("Records", []) if isinstance(parsed, dict) else []:
         try:
             s3 = s3_record["s3"]
-            bucket, key = s3["bucket"]["name"], decode_key(s3["object"]["key"])
-            return document_id_for(bucket, key, s3["object"].get("eTag", ""))
-        except (KeyError, TypeError):
+            return S3ObjectRef(
+                bucket=s3["bucket"]["name"],
+                key=decode_key(s3["object"]["key"]),
+                etag=str(s3["object"].get("eTag", "")).strip('"'),
+            )
+        except (KeyError, TypeError, ValidationError):
             continue
     return None
 

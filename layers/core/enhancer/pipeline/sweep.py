@@ -5,7 +5,8 @@ function every second). Two passes, in this order:
 
 1. **Dead letters.** Every DLQ is read without being consumed (a message is hidden only while the DLQ is
    listed), so each stays there for ``doc-enhancer redrive`` and keeps the DLQ alarm up. A document that is
-   not terminal and is on the message's run ends FAILED with ``DEAD_LETTERED``.
+   not terminal and is on the message's run ends FAILED with ``DEAD_LETTERED``; so does an upload whose
+   ingest message died before extraction wrote its record (the sweeper writes it, as extraction would).
 2. **Stalled documents.** The status index lists, oldest first, the documents of each non-terminal status
    not updated for longer than that step's maximum time: the longest SQS keeps retrying a message of the
    queues that can still move the document on (``maxReceiveCount`` x visibility timeout), or
@@ -22,12 +23,15 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from enhancer.models import DocumentStatus, ErrorCode
+from enhancer.models import DocumentRecord, DocumentStatus, ErrorCode
 from enhancer.observability import MetricName, logger, metrics
 from enhancer.pipeline.context import Pipeline
+from enhancer.pipeline.extract import record_upload
+from enhancer.pipeline.ids import resolve_profile
 from enhancer.pipeline.lifecycle import NON_TERMINAL, fail_document, log_keys
+from enhancer.pipeline.models import S3ObjectRef
 from enhancer.pipeline.queue_state import QueueInspector, QueueState
-from enhancer.pipeline.records import REPROCESS_RUN_ATTRIBUTE, dead_letter_document_id
+from enhancer.pipeline.records import REPROCESS_RUN_ATTRIBUTE, dead_letter_document_id, dead_letter_upload
 from enhancer.storage.documents import utcnow
 
 # The queues whose messages can still move a document on from each status (a retried extract still sends
@@ -80,6 +84,7 @@ class DeadLetter:
     queue_key: str
     document_id: str
     run: int | None  # None: the message does not say (validate messages), so it counts as the current run
+    upload: S3ObjectRef | None = None  # what an ingest message was about
 
     def of_run(self, run: int) -> bool:
         return self.run is None or self.run == run
@@ -95,6 +100,7 @@ def dead_letter_of(queue_key: str, message: Mapping[str, Any]) -> DeadLetter | N
     document_id = dead_letter_document_id(queue_key, body)
     if not document_id:
         return None
+    upload = dead_letter_upload(body) if queue_key == "ingest" else None
     if queue_key == "ingest":  # S3's own notifications are run 0; a reprocess's carry its run as an attribute
         attribute = message.get("MessageAttributes", {}).get(REPROCESS_RUN_ATTRIBUTE, {})
         raw: Any = attribute.get("StringValue") or 0
@@ -104,7 +110,7 @@ def dead_letter_of(queue_key: str, message: Mapping[str, Any]) -> DeadLetter | N
         run = None if raw is None else int(raw)
     except (TypeError, ValueError):
         run = None
-    return DeadLetter(queue_key, document_id, run)
+    return DeadLetter(queue_key, document_id, run, upload)
 
 
 def read_targets(
@@ -140,6 +146,8 @@ def fail_dead_lettered(
         if letter is None or letter.document_id in finished:
             continue
         record = pipeline.documents.get(letter.document_id)
+        if record is None and letter.upload and not letter.run:
+            record = _record_dead_upload(pipeline, letter.document_id, letter.upload)
         if record is None or not letter.of_run(record.run):
             continue  # not (yet) a document, or a message of an earlier run
         finished.add(letter.document_id)
@@ -155,6 +163,13 @@ def fail_dead_lettered(
                 "fix the cause, then doc-enhancer redrive runs it again",
             )
         report.dead_lettered += int(moved)
+
+
+def _record_dead_upload(pipeline: Pipeline, document_id: str, upload: S3ObjectRef) -> DocumentRecord:
+    """The record extraction never wrote (its message died first: say HeadObject or the documents table
+    failed on every receive), so the upload shows in the API and the CLI, and a redrive can run it."""
+    profile = resolve_profile(None, upload.key, pipeline.config.extraction_profiles)
+    return record_upload(pipeline, upload, upload.etag, upload.size_bytes or 0, document_id, profile)
 
 
 def time_out_stalled(pipeline: Pipeline, targets: SweepTargets, now: datetime, report: SweepReport) -> None:
