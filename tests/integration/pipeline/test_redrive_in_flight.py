@@ -1,5 +1,7 @@
 """``doc-enhancer redrive`` and the sweeper's DLQ listing: a message the listing holds hidden is waited for,
-not left behind (under load a listing outlasted redrive's old 10 s wait and the redrive moved 0)."""
+not left behind (under load a listing outlasted redrive's old 10 s wait and the redrive moved 0); and the
+sweeper keeps them hidden until it has settled their documents (a redrive in between moved a message back
+just before the sweeper ended its document FAILED, and the document stayed FAILED)."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +13,7 @@ from typer.testing import CliRunner
 from enhancer.cli.app import app
 from enhancer.cli.ops import IN_FLIGHT_WAIT_S
 from enhancer.local.provision import dead_letter_queue_urls, provision
-from enhancer.pipeline.queue_state import PEEK_HIDE_S
+from enhancer.pipeline.queue_state import PEEK_HIDE_S, QueueInspector
 from enhancer.resources import QUEUES
 from enhancer.settings import get_settings
 
@@ -64,3 +66,20 @@ def test_a_dead_letter_hidden_by_a_listing_that_died_is_still_redriven(
         "0",
         "0",
     )
+
+
+def test_the_sweeper_holds_dead_letters_hidden_until_it_has_settled_their_documents(
+    resources: dict[str, str],
+) -> None:
+    # Given a dead letter
+    sqs: Any = boto3.client("sqs")
+    dlq = dead_letter_queue_urls(STAGE)["ingest"]
+    sqs.send_message(QueueUrl=dlq, MessageBody="{}")
+    inspector = QueueInspector()
+    # When the sweeper holds it (fail_dead_lettered settles the documents inside this block)
+    with inspector.holding(dlq, limit=10) as held:
+        # Then no other reader (a redrive) can take it meanwhile
+        assert len(held) == 1
+        assert sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", []) == []
+    # And it is visible again, still in the DLQ, once the block ends
+    assert [m["Body"] for m in inspector.peek(dlq, limit=10)] == ["{}"]
