@@ -1,13 +1,14 @@
 """Chapter quality and extraction time: this tree's detector against the previous one, in the same run.
 
-    python bench/chapters.py [--corpus DIR] [--baseline REV] [--rounds N]
+    python bench/chapters.py [--corpus DIR] [--real DIR] [--baseline REV] [--rounds N]
 
 The labelled set is generated afresh (``scripts/make_chapter_set.py``, deterministic) and scored with
 its truth; corpus files without an outline are scored with the hand labels in ``bench/chapter_truth.json``,
 and corpus files with an outline are compared chapter for chapter with the baseline. Scores are
 precision, recall and F1 of chapter starts (physical page and title) and of sections (page and title),
-titles compared case- and punctuation-free; the parts of a split chapter count as one start. The
-baseline is the repository at ``--baseline`` (default: the commit before typographic detection), run
+titles compared case- and punctuation-free; the parts of a split chapter count as one start.
+``--real DIR`` adds real documents that are not in the corpus, scored with ``bench/real_chapter_truth.json``
+(which says where to fetch them). The baseline is the repository at ``--baseline`` (default: the commit before typographic detection), run
 from a ``git archive`` of that revision. Timing: extraction per page over the corpus (``auto`` engine),
 fastest of ``--rounds`` runs per tree in its own subprocess, and per file against this tree's pypdf
 engine; plus a generated page whose Form XObjects share sub-forms (a DAG) for the inflation guard.
@@ -232,6 +233,9 @@ def _dag(old_tree: Path, work: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "pdfs")
+    parser.add_argument(
+        "--real", type=Path, help="folder with the documents of bench/real_chapter_truth.json"
+    )
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--engine", default="auto", help=argparse.SUPPRESS)
@@ -266,6 +270,12 @@ def main() -> None:
             _timing(old_tree, corpus, args.rounds)
         else:
             print(f"\n(no corpus at {args.corpus}: quality on the labelled set only, no timing)")
+        if args.real:
+            real_truth = json.loads((REPO / "bench" / "real_chapter_truth.json").read_text())
+            real = sorted(p for p in args.real.glob("*.pdf") if p.name in real_truth)
+            if real:
+                labels = {p.name: real_truth[p.name] for p in real}
+                _quality("real documents (hand labels)", labels, _run(old_tree, real), _run(REPO, real))
         _dag(old_tree, work)
 
 

@@ -44,6 +44,7 @@ class Heading:
     role: str  # part | chapter | section
     level: int = 1  # sections: 1 = directly below the chapter
     new_page: bool = False
+    outside_part: bool = False  # a chapter beside the parts at the outline's top level (a preface)
 
 
 @dataclass
@@ -190,6 +191,9 @@ def render(doc: Doc, out: Path) -> dict[str, Any]:
             if heading.role == "part":
                 parents["part"] = writer.add_outline_item(title=heading.text, page_number=target)
                 parents.pop("chapter", None)
+            elif heading.role == "chapter" and heading.outside_part:
+                parents.pop("part", None)
+                parents["chapter"] = writer.add_outline_item(title=heading.text, page_number=target)
             elif heading.role == "chapter":
                 parents["chapter"] = writer.add_outline_item(
                     title=heading.text, page_number=target, parent=parents.get("part")
@@ -352,7 +356,33 @@ def documents() -> list[Doc]:
     header = "The Practice of Pipelines"
     docs.append(Doc("parts-chapters", header=header, title_page=True, blocks=parts))
     docs.append(Doc("parts-chapters-outline", header=header, title_page=True, outline=True, blocks=parts))
+    docs.append(Doc("parts-front-back-outline", title_page=True, outline=True, blocks=_parts_beside_matter()))
     return docs
+
+
+def _parts_beside_matter() -> list[Heading | tuple[str, int, int]]:
+    """A book whose outline's top level holds its front and back matter beside the parts, parts titled
+    without the word "Part", chapters numbered across them ("Chapter 1: Creators", "2: Storage"): what a
+    real 352-page book with five parts looks like (issue 13)."""
+    blocks: list[Heading | tuple[str, int, int]] = []
+    for n, title in enumerate(["Preface", "Introduction"], start=1):
+        blocks += [Heading(title, 17, True, "chapter", new_page=True, outside_part=True), (n, 90 + n, 5)]
+    chapter = 0
+    for part in ["PIRACY", "PROPERTY", "BALANCES"]:
+        blocks.append(Heading(part, 22, True, "part", new_page=True))
+        for _ in range(2 if part != "PROPERTY" else 3):
+            chapter += 1
+            title = (
+                f"Chapter {chapter}: {SUBJECTS[chapter - 1]}"
+                if chapter == 1
+                else f"{chapter}: {SUBJECTS[chapter - 1]}"
+            )
+            blocks += [Heading(title, 17, True, "chapter", new_page=True), (chapter, 70 + chapter, 6)]
+    blocks += [Heading("Afterword", 17, True, "chapter", new_page=True, outside_part=True), (3, 99, 4)]
+    for n, section in enumerate(["Us, Now", "Them, Soon"], start=1):
+        blocks += [Heading(section, 12.5, True, "section"), (n, 100 + n, 4)]
+    blocks += [Heading("Conclusion", 17, True, "chapter", new_page=True, outside_part=True), (4, 98, 5)]
+    return blocks
 
 
 def generate(out: Path) -> dict[str, Any]:

@@ -58,6 +58,7 @@ STYLES = [
     "contents-with-outline",
     "page-labels",
     "parts-chapters",
+    "parts-front-back-outline",
     "parts-chapters-outline",
 ]
 
@@ -99,6 +100,30 @@ def test_parts_hold_their_chapters(extract, chapter_set) -> None:
         assert (
             parts == ["Part One: Foundations"] * 3 + ["Part Two: Practice"] * 3 + ["Part Three: Outlook"] * 3
         )
+
+
+def test_parts_beside_front_and_back_matter_hold_the_chapters_numbered_across_them(
+    extract, chapter_set
+) -> None:
+    # A book's outline with its preface and afterword beside the parts at the top level (Free Culture's
+    # shape): before, the parts were the chapters, cut into "PIRACY (part 1 of 4)" slices.
+    out, truth = chapter_set
+    result = extract(out / "parts-front-back-outline.pdf", engine="pdfium")
+
+    expected = [(c["page"], _norm(c["title"])) for c in truth["parts-front-back-outline.pdf"]["chapters"]]
+    # (the title page before the preface joins it: the first chapter opens on page 1)
+    assert _starts(result) == [(1, expected[0][1]), *expected[1:]]
+    by_title = {c.title: c for c in result.chapters}
+    assert [
+        by_title[t].part_title for t in ("Preface", "Chapter 1: Creators", "3: Events", "7: Recovery")
+    ] == [
+        None,
+        "PIRACY",
+        "PROPERTY",
+        "BALANCES",
+    ]
+    assert by_title["Conclusion"].part_title is None
+    assert [s.title for s in by_title["Afterword"].sections] == ["Us, Now", "Them, Soon"]
 
 
 def test_contents_pages_map_printed_numbers_through_page_labels(extract, chapter_set) -> None:

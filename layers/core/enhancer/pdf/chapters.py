@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from enhancer.config import ChapterPatternsConfig, ProfileConfig
 from enhancer.models import DetectedBy
@@ -88,9 +89,9 @@ def detect_chapters(
 
 
 def outline_spans(outline: list[OutlineEntry], layout: PageLayout) -> list[_Span] | None:
-    """Outline entries as chapters: the top level (descending while it holds a single entry), or the
-    level below it when the top is a handful of parts that each hold two chapters or more in a document
-    of ``PART_MIN_PAGES`` pages or more. Deeper entries are the chapters' sections."""
+    """Outline entries as chapters: the top level (descending while it holds a single entry), except that
+    the top entries that are parts (``_outline_parts``) give their children as chapters, in a document of
+    ``PART_MIN_PAGES`` pages or more. Deeper entries are the chapters' sections."""
     page_count = len(layout.body)
     resolved = [e for e in outline if e.page is not None and e.page <= page_count]
     if not resolved:
@@ -101,22 +102,34 @@ def outline_spans(outline: list[OutlineEntry], layout: PageLayout) -> list[_Span
         if sum(1 for e in resolved if e.level == top) >= 2:
             break
         top = deeper
-    part_level: int | None = None
     below = [level for level in levels if level > top]
-    if below and page_count >= PART_MIN_PAGES and _outline_parts(resolved, top, below[0], layout):
-        part_level, top = top, below[0]
+    parts = (
+        _outline_parts(resolved, top, below[0], layout) if below and page_count >= PART_MIN_PAGES else set()
+    )
+    # Each entry's role, in outline order: a part, a chapter, or a section of the chapter above it.
+    heads: list[tuple[OutlineEntry, bool]] = []  # (entry, is_part)
+    deeper_entries: list[tuple[OutlineEntry, int]] = []  # (entry, section level)
+    chapter_level = top
+    for position, entry in enumerate(resolved):
+        if entry.level < top:
+            continue  # above a single-entry top level that was descended through
+        if entry.level == top:
+            chapter_level = below[0] if position in parts else top
+            heads.append((entry, position in parts))
+        elif entry.level == chapter_level:
+            heads.append((entry, False))
+        else:
+            deeper_entries.append((entry, entry.level - chapter_level))
     starts: list[_Start] = []
     part_title: str | None = None
-    ordered = sorted(
-        (e for e in resolved if e.level == top or e.level == part_level), key=lambda e: e.page or 0
-    )
-    for entry in ordered:
+    for entry, is_part in sorted(heads, key=lambda head: head[0].page or 0):
         assert entry.page is not None
         title = entry.title or _page_heading(layout, entry.page) or f"Chapter {len(starts) + 1}"
         title = _clean(title, entry.page, layout)
-        is_part = entry.level == part_level
         if is_part:
             part_title = title
+        elif entry.level == top:
+            part_title = None  # a chapter outside any part (a preface, a conclusion)
         if starts and starts[-1].page == entry.page:
             if starts[-1].is_part and not is_part:
                 # A part and its first chapter on one page: the chapter opens there, inside the part.
@@ -127,35 +140,74 @@ def outline_spans(outline: list[OutlineEntry], layout: PageLayout) -> list[_Span
         else:
             starts.append(_Start(page=entry.page, title=title, is_part=is_part, part_title=part_title))
     spans = _tile(starts, layout, DetectedBy.OUTLINE)
-    for entry in resolved:
-        if entry.level > top and entry.title and entry.page is not None:
+    for entry, level in deeper_entries:
+        if entry.title and entry.page is not None:
             owner = next(s for s in reversed(spans) if s.start <= entry.page)
             section = Section(
                 title=_clean(entry.title, entry.page, layout),
                 page=entry.page,
-                level=entry.level - top,
+                level=level,
                 page_label=layout.label(entry.page),
             )
             owner.sections.append((section, 0))
     return spans
 
 
-def _outline_parts(resolved: list[OutlineEntry], top: int, lower: int, layout: PageLayout) -> bool:
-    """Whether the top entries are parts: a handful, each holding two entries or more of the next level,
-    with little text of their own before the first of them (a part's title page, not a chapter's
-    opening pages)."""
-    held: list[int] = []
-    own: list[int] = []
-    for entry in resolved:
-        assert entry.page is not None
+# A chapter's own number at the start of an outline title: "Chapter 1: Creators", "2: Copyists", "10. Why";
+# not a section's "1.2 Scope".
+_CHAPTER_NUMBER = re.compile(
+    r"^(?:chapter|chapitre|kapitel|cap[\u00edi]tulo|capitolo|hoofdstuk)?\s*(?P<number>\d{1,3}|[a-z]{3,9})"
+    r"(?:\s*[:.\u2014\u2013-](?!\d)|\s)\s*\S",
+    re.IGNORECASE,
+)
+
+
+def _outline_parts(resolved: list[OutlineEntry], top: int, lower: int, layout: PageLayout) -> set[int]:
+    """The positions in ``resolved`` of the top entries that are parts, each holding two chapters or more.
+
+    Two ways to tell a part from a chapter with sections. Either the chapters are numbered across the parts
+    (one part ends with chapter 5, the next opens with chapter 6: a book whose front and back matter sit
+    beside its parts at the top level), and then the top entries holding that numbering are the parts; or
+    every top entry, a handful, holds two entries or more with little text of its own before the first of
+    them (a part's title page, not a chapter's opening pages)."""
+    children: dict[int, list[OutlineEntry]] = {}
+    owner: int | None = None
+    for position, entry in enumerate(resolved):
         if entry.level == top:
-            held.append(0)
-            own.append(entry.page)
-        elif entry.level == lower and held:
-            if held[-1] == 0:
-                own[-1] = sum(len(t) for t in layout.body[own[-1] - 1 : entry.page - 1])
-            held[-1] += 1
-    return 2 <= len(held) <= MAX_PARTS and all(c >= 2 for c in held) and all(c <= PART_OWN_CHARS for c in own)
+            owner = position
+            children[owner] = []
+        elif entry.level == lower and owner is not None:
+            children[owner].append(entry)
+    holding = {position: held for position, held in children.items() if len(held) >= 2}
+    numbered = {position: _chapter_numbers(held) for position, held in holding.items()}
+    numbered = {position: numbers for position, numbers in numbered.items() if numbers}
+    runs = list(numbered.values())
+    if 2 <= len(runs) <= MAX_PARTS and all(b[0] == a[-1] + 1 for a, b in pairwise(runs)):
+        return set(numbered)
+    own: list[int] = []
+    for position, held in children.items():
+        start = resolved[position].page
+        assert start is not None
+        own.append(sum(len(t) for t in layout.body[start - 1 : (held[0].page or start) - 1]) if held else 0)
+    if (
+        2 <= len(children) <= MAX_PARTS
+        and len(holding) == len(children)
+        and all(c <= PART_OWN_CHARS for c in own)
+    ):
+        return set(children)
+    return set()
+
+
+def _chapter_numbers(entries: list[OutlineEntry]) -> list[int]:
+    """The chapter numbers the entries carry, when each does and they rise by one; else []."""
+    numbers = []
+    for entry in entries:
+        match = _CHAPTER_NUMBER.match(entry.title.strip())
+        number = _number(match.group("number")) if match else None
+        if number is None:
+            return []
+        numbers.append(number)
+    return numbers if all(b == a + 1 for a, b in pairwise(numbers)) else []
 
 
 def contents_spans(layout: PageLayout, patterns: ChapterPatternsConfig) -> list[_Span] | None:
