@@ -8,10 +8,11 @@ and corpus files with an outline are compared chapter for chapter with the basel
 precision, recall and F1 of chapter starts (physical page and title) and of sections (page and title),
 titles compared case- and punctuation-free; the parts of a split chapter count as one start.
 ``--real DIR`` adds real documents that are not in the corpus, scored with ``bench/real_chapter_truth.json``
-(which says where to fetch them). The baseline is the repository at ``--baseline`` (default: the commit before typographic detection), run
-from a ``git archive`` of that revision. Timing: extraction per page over the corpus (``auto`` engine),
-fastest of ``--rounds`` runs per tree in its own subprocess, and per file against this tree's pypdf
-engine; plus a generated page whose Form XObjects share sub-forms (a DAG) for the inflation guard.
+(which says where to fetch them). The baseline is the repository at ``--baseline`` (default: the commit before
+typographic detection), run from a ``git archive`` of that revision. Timing: extraction per page over the
+corpus (``auto`` engine), fastest of ``--rounds`` runs per tree in its own subprocess, and per file against
+this tree's pypdf engine; plus a generated page whose Form XObjects share sub-forms (a DAG) for the inflation
+guard.
 """
 
 import argparse
