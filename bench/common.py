@@ -1,11 +1,13 @@
 """Helpers the benchmarks share: generated PDFs, the fake LLM server's environment, medians."""
 
+import os
 import statistics
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "pdfs"
+# Beside the checkout, or where CORPUS_DIR says (a worktree), as in the tests.
+CORPUS = Path(os.environ.get("CORPUS_DIR") or REPO.parent / "shared" / "corpus") / "pdfs"
 sys.path.insert(0, str(REPO / "scripts"))
 
 from make_samples import TOPICS, Book  # noqa: E402  (scripts/ is not a package)

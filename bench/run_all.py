@@ -19,6 +19,7 @@ SCRIPTS = [
     "coldstart.py",
     "memory.py",
     "prompt.py",
+    "ocr.py",
 ]
 
 

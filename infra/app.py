@@ -8,7 +8,7 @@ from enhancer.resources import APP_NAME
 from infra import nag
 from infra.config import StackConfig
 from infra.constants import STACK_NAME_PREFIX
-from infra.constructs.function import FunctionAssets
+from infra.constructs.function import OCR_DOCKERFILE, FunctionAssets
 from infra.layers import REPO_ROOT, ensure_layers
 
 STUB_ASSET_DIR = REPO_ROOT / "infra" / "stub_asset"
@@ -19,10 +19,19 @@ def function_assets(config: StackConfig) -> FunctionAssets:
     functions_root = REPO_ROOT / "functions"
     if config.stub_assets:
         return FunctionAssets(
-            functions_root=STUB_ASSET_DIR, core_layer=STUB_ASSET_DIR, deps_layer=STUB_ASSET_DIR, stub=True
+            functions_root=STUB_ASSET_DIR,
+            core_layer=STUB_ASSET_DIR,
+            deps_layer=STUB_ASSET_DIR,
+            ocr_image_context=OCR_DOCKERFILE.parent if config.ocr_engine == "rapidocr" else None,
+            stub=True,
         )
     layers = ensure_layers(config.architecture)
-    return FunctionAssets(functions_root=functions_root, core_layer=layers.core, deps_layer=layers.deps)
+    return FunctionAssets(
+        functions_root=functions_root,
+        core_layer=layers.core,
+        deps_layer=layers.deps,
+        ocr_image_context=REPO_ROOT if config.ocr_engine == "rapidocr" else None,
+    )
 
 
 def build_app(context: dict[str, object] | None = None, outdir: Path | None = None) -> App:

@@ -12,6 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from enhancer.resources import DEFAULT_STAGE
 from enhancer.settings import LlmSettings
 
+_OCR_ENGINES = ("auto", "textract", "rapidocr", "none")
 _ARCHITECTURES = {"arm64": lambda_.Architecture.ARM_64, "x86_64": lambda_.Architecture.X86_64}
 _PROVIDERS = ("openai", "anthropic", "bedrock", "offline")
 
@@ -45,6 +46,8 @@ class StackConfig:
     cache_ttl_s: int = _llm_default("cache_ttl_s")
     log_level: str = "INFO"
     architecture: str = "arm64"
+    # OCR of scanned pages: auto = Textract on AWS; rapidocr adds the OCR layer to the extract functions.
+    ocr_engine: str = "auto"
     # Tests only: point every code asset at a stub folder so synth hashes no layer and runs no pip.
     stub_assets: bool = False
 
@@ -55,6 +58,8 @@ class StackConfig:
             )
         if self.llm_provider not in _PROVIDERS:
             raise ValueError(f"provider must be one of {_PROVIDERS}, not {self.llm_provider!r}")
+        if self.ocr_engine not in _OCR_ENGINES:
+            raise ValueError(f"ocr_engine must be one of {_OCR_ENGINES}, not {self.ocr_engine!r}")
         if self.max_workers < 1 or self.rate_limit < 1:
             raise ValueError("max_workers and rate_limit must be at least 1")
 
@@ -84,5 +89,6 @@ class StackConfig:
             cache_ttl_s=int(value("cache_ttl", defaults.cache_ttl_s)),
             log_level=str(value("log_level", defaults.log_level)).upper(),
             architecture=str(value("architecture", defaults.architecture)),
+            ocr_engine=str(value("ocr_engine", defaults.ocr_engine)),
             stub_assets=_as_bool(value("stub_assets", defaults.stub_assets)),
         )

@@ -31,6 +31,9 @@ LLM_LATENCY_P90_CRITICAL_MS = 30_000
 ENRICH_QUEUE_DEPTH_WARNING = 100
 ENRICH_QUEUE_DEPTH_CRITICAL = 500
 LLM_LATENCY_STATISTIC = "p90"
+# OCRLatency is per page, in ms: RapidOCR takes ~1.5 s an A4 page at 150 dpi on Lambda, Textract ~1-2 s.
+OCR_LATENCY_P90_WARNING_MS = 10_000
+OCR_LATENCY_P90_CRITICAL_MS = 30_000
 
 
 def alarm_name(stage: str, name: str) -> str:

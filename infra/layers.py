@@ -1,10 +1,14 @@
-"""Build the two Lambda layers without Docker, cached by a hash of their inputs.
+"""Build the Lambda layers without Docker, cached by a hash of their inputs.
 
 * core: the shared ``enhancer`` package staged as ``python/enhancer`` (layers put ``python/`` on the path),
   with the four JSON configs copied to ``python/enhancer/_config`` where ``default_config_dir()`` looks.
 * deps: the third-party pins from ``pyproject.toml`` ``[project.dependencies]`` + ``constraints.txt``,
   installed with ``pip --platform … --only-binary=:all:`` for the Lambda runtime's Python and CPU, so a
   laptop of any kind builds the same Linux layer (every native dependency ships manylinux wheels).
+* ocr (``--ocr``, to measure): the ``ocr`` extra (RapidOCR, ONNX Runtime, OpenCV headless) built the same
+  way, minus what the deps layer already holds. With the deps layer it is past Lambda's 250 MB for a zip
+  function and its layers, so ``-c ocr_engine=rapidocr`` deploys the OCR functions as a container image
+  (``infra/ocr_image/Dockerfile``) instead; this build tells how far past.
 
 Run ``python -m infra.layers`` (``make synth`` does) or let ``infra/app.py`` call :func:`ensure_layers`.
 """
@@ -27,6 +31,7 @@ LAMBDA_PYTHON_VERSION = "3.12"
 # Lambda's python3.12 runtime is Amazon Linux 2023 (glibc 2.34): any manylinux_2_17 … 2_34 wheel runs there.
 # pip does not expand manylinux_2_X tags by itself, so every accepted tag is listed.
 _GLIBC_MINORS = range(17, 35)
+ZIP_LIMIT_MB = 250  # function code + all its layers, unzipped
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".mypy_cache")
 
 
@@ -85,10 +90,14 @@ def build_core_layer() -> Path:
 
 def build_deps_layer(architecture: str) -> Path:
     """``pip install --platform`` into ``build/layers/deps-<arch>-<hash>/python``; unchanged pins → reuse."""
-    requirements = "\n".join(runtime_requirements()) + "\n"
+    return _pip_layer("deps", runtime_requirements(), architecture)
+
+
+def _pip_layer(name: str, pins: list[str], architecture: str, exclude: Path | None = None) -> Path:
+    requirements = "\n".join(pins) + "\n"
     constraints = (REPO_ROOT / "constraints.txt").read_bytes()
     key = _digest(requirements.encode(), constraints, architecture.encode(), LAMBDA_PYTHON_VERSION.encode())
-    target = BUILD_DIR / f"deps-{architecture}-{key}"
+    target = BUILD_DIR / f"{name}-{architecture}-{key}"
     if (target / ".complete").exists():
         return target
     staging = target.with_name(target.name + ".tmp")
@@ -102,6 +111,8 @@ def build_deps_layer(architecture: str) -> Path:
     command += ["-c", str(REPO_ROOT / "constraints.txt")]
     subprocess.run(command, check=True)
     _strip(staging / "python")
+    if exclude is not None:
+        _remove_overlap(staging / "python", exclude)
     (staging / "requirements.txt").unlink()
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
@@ -116,6 +127,26 @@ def _strip(site_packages: Path) -> None:
     shutil.rmtree(site_packages / "bin", ignore_errors=True)
 
 
+def ocr_requirements() -> list[str]:
+    """The ``ocr`` extra's pins (RapidOCR, ONNX Runtime): the OCR layer, for ``ocr_engine=rapidocr`` only."""
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return list(pyproject["project"]["optional-dependencies"]["ocr"])
+
+
+def build_ocr_layer(architecture: str) -> Path:
+    """The OCR layer (measured, not deployed) in ``build/layers/ocr-<arch>-<hash>/python``, without what
+    the deps layer already has (numpy, …: installed there once, removed here so the two do not overlap)."""
+    deps = build_deps_layer(architecture)
+    return _pip_layer("ocr", ocr_requirements(), architecture, exclude=deps / "python")
+
+
+def _remove_overlap(site_packages: Path, other: Path) -> None:
+    """Drop the top-level packages (and their dist-info) that ``other`` already provides."""
+    for entry in site_packages.iterdir():
+        if (other / entry.name).exists():
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
 def ensure_layers(architecture: str) -> LayerDirs:
     return LayerDirs(core=build_core_layer(), deps=build_deps_layer(architecture))
 
@@ -128,10 +159,17 @@ def unzipped_size_mb(layer_dir: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--architecture", choices=("arm64", "x86_64"), default="arm64")
+    parser.add_argument("--ocr", action="store_true", help="also build the RapidOCR layer")
     args = parser.parse_args(argv)
     dirs = ensure_layers(args.architecture)
-    for name, path in (("core", dirs.core), ("deps", dirs.deps)):
+    built = [("core", dirs.core), ("deps", dirs.deps)]
+    if args.ocr:
+        built.append(("ocr", build_ocr_layer(args.architecture)))
+    for name, path in built:
         print(f"{name} layer: {path.relative_to(REPO_ROOT)} ({unzipped_size_mb(path):.1f} MB unzipped)")
+    total = sum(unzipped_size_mb(path) for _, path in built)
+    verdict = "fits" if total <= ZIP_LIMIT_MB else "does not fit"
+    print(f"all layers: {total:.1f} MB unzipped; {verdict} a zip function's {ZIP_LIMIT_MB} MB")
     return 0
 
 

@@ -4,17 +4,20 @@
 
 Each file exercises one detection path: an outline (book), numbered headings without an outline
 (paper), no headings at all (report, fallback windows), "Chapter N" headings with running headers,
-footers and a contents page (guide), and a truncated file (broken).
+footers and a contents page (guide), a truncated file (broken), and a scan with no text layer at all
+(scanned-memo: text rendered to page images with Pillow, one page stored rotated) for OCR.
 """
 
 import argparse
 import random
 import textwrap
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject, StreamObject
 
 PAGE_W, PAGE_H = 612, 792
 MARGIN = 72
@@ -261,7 +264,76 @@ def make_broken(out: Path) -> Path:
     return path
 
 
-GENERATORS = [make_book, make_paper, make_report, make_guide, make_broken]
+SCAN_DPI = 150
+SCAN_TITLE = "Field Inspection Memo"
+SCAN_ROTATED_PAGE = 2  # stored sideways with /Rotate 90, as a scanner fed the sheet in landscape
+
+
+def scan_pages() -> list[list[str]]:
+    """The text lines printed on each page of the scanned sample (what OCR must find)."""
+    lines = _lines(_paragraphs("report", 7, 6))
+    body = [line for line in lines if line]
+    pages = [body[0:11], body[11:22], body[22:33]]
+    pages[0] = [SCAN_TITLE, *pages[0]]
+    return pages
+
+
+def _scan_image(lines: list[str]) -> Any:
+    """One A4-ish page at ``SCAN_DPI``: black text on a light grey sheet, as a flatbed scanner returns it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = PAGE_W * SCAN_DPI // 72, PAGE_H * SCAN_DPI // 72
+    image = Image.new("L", (width, height), 238)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=27)
+    y = 150
+    for line in lines:
+        for part in textwrap.wrap(line, 64):
+            draw.text((140, y), part, fill=20, font=font)
+            y += 44
+        y += 12
+    return image
+
+
+def make_scan(out: Path) -> Path:
+    """A scanned memo: every page one grayscale image and no text layer; page 2 is stored rotated."""
+    writer = PdfWriter()
+    writer.add_metadata({"/Title": SCAN_TITLE, "/Author": "Site Operations", "/Producer": "make_samples.py"})
+    for number, lines in enumerate(scan_pages(), start=1):
+        image = _scan_image(lines)
+        rotated = number == SCAN_ROTATED_PAGE
+        if rotated:
+            image = image.rotate(90, expand=True)  # counter-clockwise; /Rotate 90 turns it back for display
+        width_pt, height_pt = image.width * 72 / SCAN_DPI, image.height * 72 / SCAN_DPI
+        xobject = StreamObject()
+        xobject._data = zlib.compress(image.tobytes(), 9)
+        xobject.update(
+            {
+                NameObject("/Type"): NameObject("/XObject"),
+                NameObject("/Subtype"): NameObject("/Image"),
+                NameObject("/Width"): NumberObject(image.width),
+                NameObject("/Height"): NumberObject(image.height),
+                NameObject("/ColorSpace"): NameObject("/DeviceGray"),
+                NameObject("/BitsPerComponent"): NumberObject(8),
+                NameObject("/Filter"): NameObject("/FlateDecode"),
+            }
+        )
+        page = writer.add_blank_page(width_pt, height_pt)
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/XObject"): DictionaryObject({NameObject("/Im0"): writer._add_object(xobject)})}
+        )
+        contents = DecodedStreamObject()
+        contents.set_data(f"q {width_pt:g} 0 0 {height_pt:g} 0 0 cm /Im0 Do Q".encode())
+        page[NameObject("/Contents")] = writer._add_object(contents)
+        if rotated:
+            page.rotate(90)
+    path = out / "scanned-memo.pdf"
+    with path.open("wb") as handle:
+        writer.write(handle)
+    return path
+
+
+GENERATORS = [make_book, make_paper, make_report, make_guide, make_broken, make_scan]
 
 
 def generate(out: Path) -> Iterator[Path]:

@@ -10,7 +10,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO_ROOT / "config"
 EVENTS_DIR = REPO_ROOT / "events"
 SAMPLES_DIR = REPO_ROOT / "samples"
-CORPUS_DIR = REPO_ROOT.parent / "shared" / "corpus"
+# Beside the checkout (../shared/corpus); CORPUS_DIR points a worktree elsewhere at it.
+CORPUS_DIR = Path(os.environ.get("CORPUS_DIR") or REPO_ROOT.parent / "shared" / "corpus")
 
 # Fake credentials before anything imports boto3: no test may ever talk to a real account.
 for _name, _value in {

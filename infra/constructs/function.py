@@ -6,11 +6,14 @@ again; the handler primes the snapshot (``enhancer.snapstart``). It only applies
 so such a function publishes one per code or configuration change and everything that invokes it (the
 SQS event source, the API integration) goes through the ``live`` alias: ``invocable``. Price (Python,
 on top of the usual invocations): the snapshot cache, per GB of memory per second that each published
-version stays active (at least 3 hours), and each restore, per GB restored.
+version stays active (at least 3 hours), and each restore, per GB restored. The container-image functions
+(extract and extract_pages with RapidOCR) are SQS steps outside ``SNAPSTART_FUNCTIONS``: they run without
+it, invoked on ``$LATEST``.
 """
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Annotations, Duration
 from aws_cdk import aws_iam as iam
@@ -24,6 +27,24 @@ from infra.config import snapstart_enabled
 from infra.constants import LOG_RETENTION
 
 HANDLER = "handler.lambda_handler"
+OCR_DOCKERFILE = Path(__file__).resolve().parents[1] / "ocr_image" / "Dockerfile"
+# What the image build never reads (keeps the staged context small).
+OCR_IMAGE_EXCLUDE = [
+    ".git",
+    ".venv",
+    "node_modules",
+    "cdk.out",
+    "build",
+    "outputs",
+    "cache",
+    "tests",
+    "samples",
+    "bench",
+    "**/__pycache__",
+    "*.egg-info",
+    ".*_cache",
+    ".hypothesis",
+]
 # Where SnapStart pays: the API (a person waits on its first request after idle) and enrich (the most
 # concurrent containers, up to the LLM budget, each paying its init). The SQS steps scale little and wait
 # on nobody, so a snapshot cache per version would cost more than their rare cold starts.
@@ -35,16 +56,28 @@ RUNTIME = lambda_.Runtime.PYTHON_3_12
 
 @dataclass(frozen=True)
 class FunctionAssets:
-    """Where each function's code and the two layers come from (stubs in tests, real builds otherwise)."""
+    """Where each function's code and the layers come from (stubs in tests, real builds otherwise)."""
 
     functions_root: Path
     core_layer: Path
     deps_layer: Path
+    # The build context of the OCR container image (``ocr_engine=rapidocr``), else None.
+    ocr_image_context: Path | None = None
     stub: bool = False
 
     def function_code(self, spec: FunctionSpec) -> lambda_.Code:
         path = self.functions_root if self.stub else self.functions_root / spec.handler_dir
         return lambda_.Code.from_asset(str(path))
+
+    def image_code(self, spec: FunctionSpec) -> lambda_.DockerImageCode:
+        """The OCR image with this function's handler as its command; built by ``cdk deploy``, not synth."""
+        assert self.ocr_image_context is not None
+        return lambda_.DockerImageCode.from_image_asset(
+            str(self.ocr_image_context),
+            file=str(OCR_DOCKERFILE.relative_to(self.ocr_image_context)),
+            cmd=[f"{spec.handler_dir}.{HANDLER}"],
+            exclude=OCR_IMAGE_EXCLUDE,
+        )
 
 
 class EnhancerFunction(Construct):
@@ -62,6 +95,7 @@ class EnhancerFunction(Construct):
         architecture: lambda_.Architecture,
         environment: dict[str, str],
         reserved_concurrency: int | None = None,
+        image: lambda_.DockerImageCode | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.spec = spec
@@ -70,24 +104,32 @@ class EnhancerFunction(Construct):
         )
         self.role = self._role()
         self.snapstart = spec.key in SNAPSTART_FUNCTIONS and snapstart_enabled(self.node.try_get_context)
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            function_name=f"{APP_NAME}-{stage}-{spec.key}",
-            runtime=RUNTIME,
-            architecture=architecture,
-            handler=HANDLER,
-            code=assets.function_code(spec),
-            layers=layers,
-            timeout=Duration.seconds(spec.timeout_s),
-            memory_size=spec.memory_mb,
-            environment=environment,
-            role=self.role,
-            log_group=self.log_group,
-            tracing=lambda_.Tracing.ACTIVE,
-            reserved_concurrent_executions=reserved_concurrency,
-            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if self.snapstart else None,
-        )
+        common: dict[str, Any] = {
+            "function_name": f"{APP_NAME}-{stage}-{spec.key}",
+            "architecture": architecture,
+            "timeout": Duration.seconds(spec.timeout_s),
+            "memory_size": spec.memory_mb,
+            "environment": environment,
+            "role": self.role,
+            "log_group": self.log_group,
+            "tracing": lambda_.Tracing.ACTIVE,
+            "reserved_concurrent_executions": reserved_concurrency,
+            "snap_start": lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if self.snapstart else None,
+        }
+        self.function: lambda_.Function
+        if image is not None:
+            # A container image carries its own runtime and libraries: no layers.
+            self.function = lambda_.DockerImageFunction(self, "Function", code=image, **common)
+        else:
+            self.function = lambda_.Function(
+                self,
+                "Function",
+                runtime=RUNTIME,
+                handler=HANDLER,
+                code=assets.function_code(spec),
+                layers=layers,
+                **common,
+            )
         self.invocable: lambda_.IFunction = self._live_alias() if self.snapstart else self.function
         self._acknowledge()
 
@@ -110,15 +152,15 @@ class EnhancerFunction(Construct):
         self.log_group.grant_write(role)
         return role
 
-    def grant(self, arns: ResourceArns, findings: ResourceArns, *, models: bool) -> None:
+    def grant(self, arns: ResourceArns, findings: ResourceArns, *, models: bool, textract: bool) -> None:
         """The role's statements from ``enhancer.resources.GRANTS``, the table the local emulation enforces.
 
         ``findings`` names the same resources the way cdk-nag writes them, so each wildcard statement is
         acknowledged with the reason the table gives for it. Statements the SQS event source grants itself
         (consuming the function's own queue) are left to it."""
-        named = role_statements(self.spec.key, findings, models=models)
+        named = role_statements(self.spec.key, findings, models=models, textract=textract)
         for statement, finding in zip(
-            role_statements(self.spec.key, arns, models=models), named, strict=True
+            role_statements(self.spec.key, arns, models=models, textract=textract), named, strict=True
         ):
             if statement.by_event_source:
                 continue

@@ -50,6 +50,7 @@ class ObservabilityConstruct(Construct):
         self.topic = self._alert_topic(alert_email)
         self.alarms: list[cw.Alarm] = []
         self._llm_alarms()
+        self._ocr_alarms()
         self._queue_alarms(queues, dlqs)
         self._function_alarms(functions)
         self._sweep_alarms(sweeper_dlq)
@@ -112,6 +113,16 @@ class ObservabilityConstruct(Construct):
         ):
             self._alarm(f"llm-error-rate-{level}", rate, pct, f"LLM error rate above {pct}% ({level})")
             self._alarm(f"llm-latency-p90-{level}", latency, ms, f"LLM latency p90 above {ms} ms ({level})")
+
+    def _ocr_alarms(self) -> None:
+        latency = app_metric(MetricName.OCR_LATENCY, "p90")
+        for level, ms in (
+            ("warning", c.OCR_LATENCY_P90_WARNING_MS),
+            ("critical", c.OCR_LATENCY_P90_CRITICAL_MS),
+        ):
+            self._alarm(
+                f"ocr-latency-p90-{level}", latency, ms, f"OCR latency p90 above {ms} ms a page ({level})"
+            )
 
     def _queue_alarms(self, queues: Mapping[str, sqs.IQueue], dlqs: Mapping[str, sqs.IQueue]) -> None:
         depth = queues["enrich"].metric_approximate_number_of_messages_visible(

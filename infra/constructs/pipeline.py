@@ -57,16 +57,17 @@ class PipelineConstruct(Construct):
         self.environment = self._environment()
         secret_env = {SECRET_ENV_VAR: llm_api_keys.secret_arn}  # ARN: exact, and accepted as SecretId
         self.secret_env = secret_env
-        self.extract = self._function("extract")
-        self.extract_pages = self._function("extract_pages")
+        self.extract = self._function("extract", ocr=True)
+        self.extract_pages = self._function("extract_pages", ocr=True)
         self.enrich = self._function("enrich", extra_env=secret_env)
         self.validate = self._function("validate", extra_env=secret_env)
         self._notify_ingest_on_upload()
         for spec in QUEUES:
             self._subscribe(spec)
         models = config.llm_provider == "bedrock"  # Bedrock grants only when Bedrock is the provider
+        textract = config.ocr_engine in ("auto", "textract")  # on Lambda, auto is Textract
         for fn in self.functions.values():
-            fn.grant(self.arns, self.findings, models=models)
+            fn.grant(self.arns, self.findings, models=models, textract=textract)
 
     @property
     def functions(self) -> dict[str, EnhancerFunction]:
@@ -157,6 +158,7 @@ class PipelineConstruct(Construct):
             "MAX_WORKERS": str(config.max_workers),
             "CACHE_ENABLED": str(config.cache_enabled).lower(),
             "CACHE_TTL": str(config.cache_ttl_s),
+            "OCR_ENGINE": config.ocr_engine,
         }
         if config.llm_model:
             env["LLM_MODEL"] = config.llm_model
@@ -171,17 +173,22 @@ class PipelineConstruct(Construct):
         *,
         scope: Construct | None = None,
         extra_env: dict[str, str] | None = None,
+        ocr: bool = False,
     ) -> EnhancerFunction:
+        spec = function(key)
+        # RapidOCR does not fit a zip function's 250 MB: the functions that OCR with it are one image.
+        image = self.assets.image_code(spec) if ocr and self.assets.ocr_image_context is not None else None
         return EnhancerFunction(
             scope or self,
             "".join(part.capitalize() for part in key.split("_")) + "Function",
-            spec=function(key),
+            spec=spec,
             stage=self.config.stage,
             assets=self.assets,
             layers=self.layers,
             architecture=self.config.lambda_architecture,
             environment=self.environment | (extra_env or {}),
             reserved_concurrency=reserved_concurrency(key, self.config.max_workers),
+            image=image,
         )
 
     # --- least privilege: each step gets what enhancer.resources.GRANTS says, and nothing else --------------

@@ -12,10 +12,11 @@ from enhancer.config import load_app_config
 from enhancer.errors import PermanentError
 from enhancer.models.extraction import ExtractionResult
 from enhancer.pdf import extract_pdf
+from tests.conftest import CORPUS_DIR
 
 pytestmark = pytest.mark.corpus
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MANIFEST = REPO_ROOT.parent / "shared" / "corpus" / "manifest.json"
+MANIFEST = CORPUS_DIR / "manifest.json"
 ENTRIES = json.loads(MANIFEST.read_text()) if MANIFEST.is_file() else []
 # The manifest's "FAILED NOT_A_PDF / EMPTY_FILE" and "COMPLETED or FAILED X" notes allow either.
 EMPTY_FILE_CODES = {"NOT_A_PDF", "EMPTY_FILE"}

@@ -58,6 +58,12 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 @pytest.fixture(scope="session")
+def rapidocr_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """``-c ocr_engine=rapidocr``: the OCR layer on the extract functions, no Textract permission."""
+    return _synth(tmp_path_factory, ocr_engine="rapidocr")
+
+
+@pytest.fixture(scope="session")
 def bedrock_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """The one extra synth: what changes with ``-c provider=bedrock`` (IAM for the models, its nag acks)."""
     return _synth(tmp_path_factory, provider="bedrock")

@@ -20,7 +20,7 @@ from enhancer.resources import (
 pytestmark = pytest.mark.infra
 
 # Actions that AWS only grants on "*" (no resource-level permissions).
-RESOURCELESS_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+RESOURCELESS_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "textract:DetectDocumentText"}
 
 
 def _statements_by_role(synth: Synth) -> dict[str, list[dict[str, Any]]]:

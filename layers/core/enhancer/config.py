@@ -323,6 +323,15 @@ class LlmPricingConfig(_ConfigFile):
     models: dict[str, ModelPrice] = Field(min_length=1, description="model id -> prices")
 
 
+# --- ocr_pricing.json ------------------------------------------------------------------------------
+
+
+class OcrPricingConfig(_ConfigFile):
+    currency: Literal["USD"] = "USD"
+    as_of: str = Field(description="when the prices were copied from the providers' price lists")
+    per_page: dict[str, float] = Field(min_length=1, description="OCR engine -> USD per page read")
+
+
 # --- loading ---------------------------------------------------------------------------------------
 
 CONFIG_FILES: dict[str, type[_ConfigFile]] = {
@@ -331,6 +340,7 @@ CONFIG_FILES: dict[str, type[_ConfigFile]] = {
     "validation_rules.json": ValidationRulesConfig,
     "metadata_keywords.json": MetadataKeywordsConfig,
     "llm_pricing.json": LlmPricingConfig,
+    "ocr_pricing.json": OcrPricingConfig,
 }
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)

@@ -98,4 +98,6 @@ class MetricName(StrEnum):
     VALIDATION_FAILURES = "ValidationFailures"
     ESTIMATED_COST_USD = "EstimatedCostUSD"
     PAGES_EXTRACTED = "PagesExtracted"
+    PAGES_OCRED = "PagesOCRed"
+    OCR_LATENCY = "OCRLatency"
     DOCUMENTS_STALLED = "DocumentsStalled"

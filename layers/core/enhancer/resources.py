@@ -216,6 +216,7 @@ QUEUE_CONSUME_ACTIONS = (
 )
 SECRET_READ_ACTIONS = ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
 MODEL_INVOKE_ACTIONS = ("bedrock:InvokeModel",)  # Converse needs InvokeModel only
+TEXTRACT_ACTIONS = ("textract:DetectDocumentText",)  # one rendered page per call
 
 
 class ObjectGrant(_Spec):
@@ -246,6 +247,7 @@ class FunctionGrants(_Spec):
     describes_every_queue: bool = Field(default=False, description="attributes of every queue and DLQ")
     reads_llm_secret: bool = False
     invokes_models: bool = Field(default=False, description="Bedrock models, when Bedrock is the provider")
+    ocr_with_textract: bool = Field(default=False, description="Textract, when it is the OCR engine")
 
 
 # Every pipeline function can end a document FAILED, and failing writes the failed result
@@ -264,6 +266,7 @@ GRANTS: tuple[FunctionGrants, ...] = (
         ),
         tables=("documents", "idempotency"),
         sends_to=("enrich", "pages"),  # huge documents fan out in page ranges
+        ocr_with_textract=True,
     ),
     FunctionGrants(
         # A range worker reads the upload and writes its pages; the fan-in reads them all back (work/),
@@ -276,6 +279,7 @@ GRANTS: tuple[FunctionGrants, ...] = (
         ),
         tables=("documents", "idempotency"),
         sends_to=("enrich",),
+        ocr_with_textract=True,
     ),
     FunctionGrants(
         function="enrich",
@@ -368,9 +372,12 @@ class Statement(_Spec):
     why_wildcard: str | None = Field(default=None, description="why a resource holds '*' (cdk-nag IAM5)")
 
 
-def role_statements(function_key: str, arns: ResourceArns, *, models: bool) -> list[Statement]:
+def role_statements(
+    function_key: str, arns: ResourceArns, *, models: bool, textract: bool = False
+) -> list[Statement]:
     """Every data-plane statement of ``function_key``'s role (logs and X-Ray, which CDK adds for the
-    function itself, aside). ``models``: Bedrock is the provider, so the model grants apply."""
+    function itself, aside). ``models``: Bedrock is the provider, so the model grants apply; ``textract``:
+    Textract is the OCR engine, so the OCR grant applies."""
     spec = grants(function_key)
     statements: list[Statement] = [
         Statement(actions=QUEUE_CONSUME_ACTIONS, resources=(arns.queue(q.key),), by_event_source=True)
@@ -450,6 +457,17 @@ def role_statements(function_key: str, arns: ResourceArns, *, models: bool) -> l
                     "provider default), either a foundation model or an inference profile that routes to "
                     "foundation models in other regions; only InvokeModel is allowed, on foundation models "
                     "and on this account's inference profiles in this region."
+                ),
+            )
+        )
+    if spec.ocr_with_textract and textract:
+        statements.append(
+            Statement(
+                actions=TEXTRACT_ACTIONS,
+                resources=("*",),
+                why_wildcard=(
+                    "textract:DetectDocumentText supports no resource-level permissions; it is granted on '*' "
+                    "to the functions that OCR pages only."
                 ),
             )
         )

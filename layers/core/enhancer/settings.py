@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ProviderName = Literal["openai", "anthropic", "bedrock", "offline"]
 PdfEngine = Literal["auto", "pdfium", "pypdf"]
+OcrEngineSetting = Literal["auto", "textract", "rapidocr", "none"]
 
 
 class _EnvSettings(BaseSettings):
@@ -41,6 +42,20 @@ class ExtractionSettings(_EnvSettings):
     # Above this many pages the text is extracted in ranges over the pages queue (Lambda's 15 min, memory).
     fanout_pages: int = Field(default=300, gt=0, alias="EXTRACT_FANOUT_PAGES")
     pages_per_task: int = Field(default=100, gt=0, alias="EXTRACT_PAGES_PER_TASK")
+
+
+class OcrSettings(_EnvSettings):
+    # auto: Textract on Lambda, RapidOCR elsewhere; none: scanned documents end NO_TEXT.
+    engine: OcrEngineSetting = Field(default="auto", alias="OCR_ENGINE")
+    dpi: int = Field(default=150, ge=72, le=600, alias="OCR_DPI")
+    min_dpi: int = Field(default=72, ge=36, le=600, alias="OCR_MIN_DPI")
+    # One grayscale byte per pixel: 40 Mpx is an A4 page at 600 dpi, a 27 x 27 in poster at 150 dpi.
+    max_pixels: int = Field(default=40_000_000, ge=1_000_000, alias="OCR_MAX_PIXELS")
+    min_image_coverage: float = Field(default=0.5, gt=0, le=1, alias="OCR_MIN_IMAGE_COVERAGE")
+    # More scanned pages than this go to the pages queue in ranges of OCR_PAGES_PER_TASK (when there is one).
+    fanout_pages: int = Field(default=4, ge=1, alias="OCR_FANOUT_PAGES")
+    pages_per_task: int = Field(default=4, ge=1, alias="OCR_PAGES_PER_TASK")
+    threads: int = Field(default=0, ge=0, alias="OCR_THREADS", description="RapidOCR threads; 0: all cores")
 
 
 class LlmSettings(_EnvSettings):
@@ -77,6 +92,7 @@ class Settings(_EnvSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     storage: StorageSettings = Field(default_factory=StorageSettings)
     extraction: ExtractionSettings = Field(default_factory=ExtractionSettings)
+    ocr: OcrSettings = Field(default_factory=OcrSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     sweep: SweepSettings = Field(default_factory=SweepSettings)
 

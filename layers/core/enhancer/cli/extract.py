@@ -24,11 +24,13 @@ def extract(
     from enhancer.config import load_app_config
     from enhancer.errors import ConfigError, PermanentError
     from enhancer.pdf import extract_pdf
-    from enhancer.settings import ExtractionSettings
+    from enhancer.pipeline.context import ocr_options
+    from enhancer.settings import ExtractionSettings, OcrSettings
 
     try:
         config = load_app_config(config_dir)
         settings = ExtractionSettings()
+        ocr = ocr_options(OcrSettings(), on_lambda=False)  # scanned pages: OCR_ENGINE, RapidOCR by default
     except (ConfigError, ValueError) as exc:
         typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
         raise typer.Exit(1) from exc
@@ -59,6 +61,7 @@ def extract(
             max_file_bytes=settings.max_file_bytes,
             max_pages=settings.max_pages,
             engine=engine or settings.pdf_engine,
+            ocr=ocr,
         )
     except PermanentError as exc:
         report.update(status="FAILED", error_code=exc.code.value, error_message=exc.message)

@@ -26,6 +26,7 @@ from enhancer.api.errors import ApiError, Conflict
 from enhancer.api.services import ApiServices, build_services
 from enhancer.errors import PipelineError, RetryableError
 from enhancer.models import DocumentStatus
+from enhancer.pipeline.queue_state import PEEK_HIDE_S
 from enhancer.resources import DEFAULT_STAGE, QUEUES, resource_name
 from enhancer.settings import LlmSettings, StorageSettings
 from enhancer.storage import QueueClient
@@ -33,7 +34,9 @@ from enhancer.storage import QueueClient
 EXIT_OK, EXIT_ERROR, EXIT_DEGRADED = 0, 1, 3
 LOCAL_STAGE = "local"
 # Fail in seconds when the stack is not there, instead of after the SDK's default retries.
-IN_FLIGHT_WAIT_S = 10.0  # how long redrive waits for DLQ messages the sweeper is listing to come back
+# How long redrive waits for DLQ messages in flight to come back: as long as the sweeper's listing can hide
+# one (under load a listing can outlast a shorter wait, and the message was then left behind, moved 0).
+IN_FLIGHT_WAIT_S = float(PEEK_HIDE_S + 5)
 FAST_FAIL = Config(connect_timeout=3, read_timeout=20, retries={"max_attempts": 2, "mode": "standard"})
 
 EndpointOption = Annotated[

@@ -193,7 +193,7 @@ def _account(env: dict[str, str]) -> str:
 
 def _resource_env() -> tuple[tuple[str, str], ...]:
     names = [b.env_var for b in BUCKETS] + [t.env_var for t in TABLES] + [q.env_var for q in QUEUES]
-    names += ["STAGE", "LLM_API_KEYS_SECRET", "LLM_PROVIDER"]
+    names += ["STAGE", "LLM_API_KEYS_SECRET", "LLM_PROVIDER", "OCR_ENGINE"]
     return tuple((name, os.environ.get(name, "")) for name in names)
 
 
@@ -201,8 +201,14 @@ def _resource_env() -> tuple[tuple[str, str], ...]:
 def _role_of(function_key: str, env: tuple[tuple[str, str], ...], region: str) -> list[Statement]:
     values = dict(env)
     arns = LocalArns(env=env, region=region, account=_account(values))
-    # Like the stack: the Bedrock grants exist only when Bedrock is the provider.
-    return role_statements(function_key, arns, models=values.get("LLM_PROVIDER") == "bedrock")
+    # Like the stack: the Bedrock grants exist only when Bedrock is the provider, Textract's only when it is
+    # the OCR engine (``auto`` is RapidOCR off Lambda).
+    return role_statements(
+        function_key,
+        arns,
+        models=values.get("LLM_PROVIDER") == "bedrock",
+        textract=(values.get("OCR_ENGINE") or "auto").lower() == "textract",
+    )
 
 
 # --- what a call needs --------------------------------------------------------------------------------------

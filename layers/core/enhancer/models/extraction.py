@@ -31,6 +31,7 @@ class ChapterSpan(ChapterHierarchy):
     end_page: int = Field(ge=1)
     detected_by: DetectedBy
     char_count: int = Field(ge=0)
+    ocr_share: float = Field(default=0.0, ge=0, le=1, description="share of the chapter's text read by OCR")
     part: int | None = Field(
         default=None, ge=1, description="1-based part number when a long chapter was split"
     )

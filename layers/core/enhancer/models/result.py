@@ -16,6 +16,21 @@ class SourceInfo(BaseModel):
     sha256: str
 
 
+class OcrPageInfo(BaseModel):
+    """One page that had no usable text layer and was sent to OCR (pages not listed kept their text)."""
+
+    page: int = Field(ge=1)
+    engine: str = Field(description="rapidocr or textract")
+    status: Literal["ocr", "failed", "skipped"] = Field(
+        description="ocr: read by the engine; failed: the engine failed on it; skipped: too large to render"
+    )
+    confidence: float | None = Field(default=None, ge=0, le=1, description="mean line confidence, 0..1")
+    chars: int = Field(default=0, ge=0, description="characters of text the engine found")
+    dpi: int | None = Field(default=None, ge=1, description="resolution the page was rendered at")
+    latency_ms: int = Field(default=0, ge=0)
+    warning: str | None = None
+
+
 class PdfInfo(BoundedText):
     _bounds: ClassVar[dict[str, int]] = {"title": TITLE_MAX_CHARS, "author": AUTHOR_MAX_CHARS}
 
@@ -25,6 +40,7 @@ class PdfInfo(BoundedText):
     has_outline: bool = False
     encrypted: bool = False
     text_chars: int = Field(default=0, ge=0)
+    ocr_pages: list[OcrPageInfo] = Field(default_factory=list)
 
 
 class DocumentMetadata(BaseModel):
@@ -111,6 +127,7 @@ class ChapterResult(BoundedText):
     end_page: int = Field(ge=1)
     detected_by: DetectedBy
     char_count: int = Field(ge=0)
+    ocr_share: float = Field(default=0.0, ge=0, le=1, description="share of the chapter's text read by OCR")
     status: ChapterStatus
     metadata: ChapterMetadata | None = None
     llm: LlmCallInfo | None = None
@@ -151,6 +168,10 @@ class Usage(BaseModel):
     input_tokens: int = Field(default=0, ge=0)
     output_tokens: int = Field(default=0, ge=0)
     estimated_cost_usd: float = Field(default=0.0, ge=0)
+    ocr_pages: int = Field(default=0, ge=0, description="pages read by an OCR engine")
+    ocr_cost_usd: float = Field(
+        default=0.0, ge=0, description="OCR pages x price per page; not in the LLM cost"
+    )
 
     @classmethod
     def of_calls(cls, calls: list[LlmCallInfo]) -> "Usage":

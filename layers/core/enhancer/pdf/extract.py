@@ -4,7 +4,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from enhancer.config import ChapterPatternsConfig, ProfileConfig
 from enhancer.errors import PermanentError
@@ -23,6 +23,9 @@ from enhancer.pdf.engines import (
 from enhancer.pdf.layout import analyse_pages
 from enhancer.pdf.typography import StyledLine
 
+if TYPE_CHECKING:
+    from enhancer.ocr import OcrOptions
+
 # Below this many letters/digits per page on average, the text layer is absent or stray (scans,
 # image-only files: sf-images-only.pdf has ~7 per page); a one-line page such as "test example"
 # has 11.
@@ -38,16 +41,20 @@ def extract_pdf(
     max_file_bytes: int,
     max_pages: int,
     engine: Literal["auto", "pdfium", "pypdf"] = "auto",
+    ocr: "OcrOptions | None" = None,
 ) -> ExtractionResult:
     """Page text and chapters of one PDF; bad input raises ``PermanentError`` with its error code.
 
     pypdf reads the structure; page text comes from PDFium for ``auto``/``pdfium`` when pypdfium2
     imports, else from pypdf, and a document or page one engine cannot read is read by the other.
+    With ``ocr``, scanned pages are read by its engine (``enhancer.ocr.pages``).
     """
     started = time.perf_counter()
     data = read_source(source, max_file_bytes)
     structure = open_structure(data, max_pages)
-    return extract_opened(data, structure, profile=profile, patterns=patterns, engine=engine, started=started)
+    return extract_opened(
+        data, structure, profile=profile, patterns=patterns, engine=engine, started=started, ocr=ocr
+    )
 
 
 def extract_opened(
@@ -58,21 +65,38 @@ def extract_opened(
     patterns: ChapterPatternsConfig,
     engine: Literal["auto", "pdfium", "pypdf"] = "auto",
     started: float | None = None,
+    ocr: "OcrOptions | None" = None,
 ) -> ExtractionResult:
     """``extract_pdf`` after the input checks and the structure: for a caller that needed the page count
     first (the extract step decides from it whether to fan out in page ranges)."""
     started = time.perf_counter() if started is None else started
     whole = _page_texts(data, structure, engine)
-    return build_result(
-        whole.texts,
-        structure,
-        whole.engine,
-        profile=profile,
-        patterns=patterns,
-        started=started,
-        styles=whole.styles,
-        labels=whole.labels,
-    )
+    if ocr is None:
+        return build_result(
+            whole.texts,
+            structure,
+            whole.engine,
+            profile=profile,
+            patterns=patterns,
+            started=started,
+            styles=whole.styles,
+            labels=whole.labels,
+        )
+    from enhancer.ocr.pages import attach_ocr, explain_no_text, ocr_range
+
+    scan = ocr_range(data, whole.texts, 1, ocr)
+    with explain_no_text(scan.pages):
+        result = build_result(
+            scan.texts,
+            structure,
+            whole.engine,
+            profile=profile,
+            patterns=patterns,
+            started=started,
+            styles=scan.styles(whole.styles, 1),
+            labels=whole.labels,
+        )
+    return attach_ocr(result, scan.texts, scan.pages)
 
 
 def build_result(

@@ -191,6 +191,13 @@ def finish_extraction(
         extract_ms=manifest.extract_ms,
     )
     metrics.add_metric(name=MetricName.PAGES_EXTRACTED, unit=MetricUnit.Count, value=manifest.pdf.page_count)
+    read = [page for page in manifest.pdf.ocr_pages if page.status == "ocr"]
+    if read:
+        metrics.add_metric(name=MetricName.PAGES_OCRED, unit=MetricUnit.Count, value=len(read))
+        for page in read:
+            metrics.add_metric(
+                name=MetricName.OCR_LATENCY, unit=MetricUnit.Milliseconds, value=page.latency_ms
+            )
     send_enrich_messages(pipeline, manifest, run=run)
     logger.info("extracted", extra={"chapters": len(payloads), "pages": manifest.pdf.page_count})
 
@@ -205,12 +212,13 @@ def _run_extraction(
 ) -> tuple[ExtractionManifest | None, list[ChapterPayload]]:
     """The manifest and payloads, or ``(None, [])`` when the document was fanned out in page ranges."""
     from enhancer.pdf.extract import extract_opened  # deferred: PDF engines are heavy imports
-    from enhancer.pdf.pages import open_pdf, page_ranges
+    from enhancer.pdf.pages import open_pdf
 
     started = time.perf_counter()
     _, profile = pipeline.config.extraction_profiles.require(profile_name)  # UNKNOWN_PROFILE
     data, structure = open_pdf(body, max_file_bytes=pipeline.max_file_bytes, max_pages=pipeline.max_pages)
-    if pipeline.pages_queue_url and structure.page_count > pipeline.fanout_pages:
+    ranges = _fan_out_ranges(pipeline, data, structure.page_count)
+    if ranges:
         plan = PagesPlan(
             document_id=document_id,
             profile=profile_name,
@@ -221,7 +229,7 @@ def _run_extraction(
             author=structure.author,
             encrypted=structure.encrypted,
             outline=structure.outline,
-            ranges=page_ranges(structure.page_count, pipeline.pages_per_task),
+            ranges=ranges,
             plan_ms=int((time.perf_counter() - started) * 1000),
             created_at=record.created_at,
             planned_at=utcnow(),
@@ -235,8 +243,27 @@ def _run_extraction(
         patterns=pipeline.config.chapter_patterns,
         engine=pipeline.pdf_engine,
         started=started,
+        ocr=pipeline.ocr,
     )
     return build_manifest(document_id, profile_name, source, extraction, created_at=record.created_at)
+
+
+def _fan_out_ranges(pipeline: Pipeline, data: bytes, page_count: int) -> list[tuple[int, int]]:
+    """Page ranges for the pages queue, or none to extract here: a huge document goes in ranges of
+    ``pages_per_task``, a scan with more than ``ocr_fanout_pages`` pages to OCR in ranges of
+    ``ocr_pages_per_task`` (OCR takes seconds a page; text takes milliseconds)."""
+    from enhancer.pdf.pages import page_ranges
+
+    if not pipeline.pages_queue_url:
+        return []
+    if pipeline.ocr is not None:
+        from enhancer.ocr.pages import scanned_pages
+
+        if len(scanned_pages(data, page_count, pipeline.ocr.min_coverage)) > pipeline.ocr_fanout_pages:
+            return page_ranges(page_count, min(pipeline.pages_per_task, pipeline.ocr_pages_per_task))
+    if page_count > pipeline.fanout_pages:
+        return page_ranges(page_count, pipeline.pages_per_task)
+    return []
 
 
 def fan_out(pipeline: Pipeline, plan: PagesPlan) -> None:

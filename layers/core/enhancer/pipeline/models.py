@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from enhancer.models import ChapterSpan, OutlineEntry, PdfInfo, SourceInfo
+from enhancer.models.result import OcrPageInfo
 
 
 class ExtractionManifest(BaseModel):
@@ -64,3 +65,4 @@ class PageRangeFile(BaseModel):
     # and the printed page labels when the PDF has them: detection at the fan-in uses both.
     styles: list[list[list[Any]]] = Field(default_factory=list)
     labels: list[str] | None = None
+    ocr_pages: list[OcrPageInfo] = Field(default_factory=list, description="pages of the range sent to OCR")

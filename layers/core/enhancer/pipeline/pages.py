@@ -50,6 +50,12 @@ def _extract_range(pipeline: Pipeline, record: DocumentRecord, message: PagesMes
     data, structure = open_pdf(body, max_file_bytes=pipeline.max_file_bytes, max_pages=pipeline.max_pages)
     del body  # ``data`` is the same bytes; keep one reference
     part = range_texts(data, structure, message.first_page, message.last_page, pipeline.pdf_engine)
+    texts, styles, ocr_pages = part.texts, part.styles, []
+    if pipeline.ocr is not None:
+        from enhancer.ocr.pages import ocr_range
+
+        scan = ocr_range(data, part.texts, part.first, pipeline.ocr)
+        texts, styles, ocr_pages = scan.texts, scan.styles(part.styles, part.first), scan.pages
     pipeline.objects.put_json(
         pipeline.output_bucket,
         pages_key(record.document_id, part.first, part.last),
@@ -59,9 +65,10 @@ def _extract_range(pipeline: Pipeline, record: DocumentRecord, message: PagesMes
             last_page=part.last,
             engine=part.engine,
             unreadable=part.unreadable,
-            texts=part.texts,
-            styles=[[line.dump() for line in page] for page in part.styles],
+            texts=texts,
+            styles=[[line.dump() for line in page] for page in styles],
             labels=part.labels,
+            ocr_pages=ocr_pages,
         ),
     )
     logger.info("page range extracted", extra={"first_page": part.first, "last_page": part.last})
@@ -73,12 +80,14 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, first_page: int) -> bool
         return False
     if not pipeline.documents.claim_pages_fan_in(record.document_id, first_page):
         return False
+    from enhancer.ocr.pages import attach_ocr, explain_no_text
     from enhancer.pdf.document import PdfStructure
     from enhancer.pdf.pages import RangeText, result_from_ranges
     from enhancer.pdf.typography import StyledLine
 
     plan = pipeline.objects.get_model(pipeline.output_bucket, pages_plan_key(record.document_id), PagesPlan)
     ranges = []
+    ocr_pages = []
     for first, last in plan.ranges:
         stored = pipeline.objects.get_model(
             pipeline.output_bucket, pages_key(record.document_id, first, last), PageRangeFile
@@ -87,6 +96,7 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, first_page: int) -> bool
         ranges.append(
             RangeText(first, last, stored.texts, stored.unreadable, stored.engine, styles, stored.labels)
         )
+        ocr_pages.extend(stored.ocr_pages)
     structure = PdfStructure(
         page_count=plan.page_count,
         title=plan.title,
@@ -97,9 +107,11 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, first_page: int) -> bool
     )
     _, profile = pipeline.config.extraction_profiles.get(plan.profile)
     try:
-        extraction = result_from_ranges(
-            ranges, structure, profile=profile, patterns=pipeline.config.chapter_patterns
-        )
+        with explain_no_text(ocr_pages):
+            extraction = result_from_ranges(
+                ranges, structure, profile=profile, patterns=pipeline.config.chapter_patterns
+            )
+        extraction = attach_ocr(extraction, [text for part in ranges for text in part.texts], ocr_pages)
     except PermanentError as exc:
         fail_document(pipeline, record.document_id, exc.code, exc.message, sha256=plan.source.sha256)
         return True

@@ -4,7 +4,8 @@ Data access only; the logic is ``enhancer.pipeline.sweep``.
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from enhancer.storage.errors import convert
 
 SQS_BATCH_LIMIT = 10
+# The longest a peek hides a message (a listing that dies before showing them again leaves them this long).
+PEEK_HIDE_S = 30
 _ATTRIBUTES = (
     "VisibilityTimeout",
     "MessageRetentionPeriod",
@@ -82,10 +85,18 @@ class QueueInspector:
             self._dlq_urls[queue_arn] = str(response["QueueUrl"])
         return self._dlq_urls[queue_arn]
 
-    def peek(self, queue_url: str, *, limit: int, hide_s: int = 30) -> list[dict[str, Any]]:
-        """Up to ``limit`` messages, left in the queue: each is hidden only while the listing goes on (so the
-        next receive returns others) and made visible again before this returns; a message whose restore
-        fails comes back by itself after ``hide_s``."""
+    def peek(self, queue_url: str, *, limit: int, hide_s: int = PEEK_HIDE_S) -> list[dict[str, Any]]:
+        """Up to ``limit`` messages, left in the queue and visible again when this returns."""
+        with self.holding(queue_url, limit=limit, hide_s=hide_s) as found:
+            return found
+
+    @contextmanager
+    def holding(
+        self, queue_url: str, *, limit: int, hide_s: int = PEEK_HIDE_S
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Up to ``limit`` messages, left in the queue: hidden while the block runs (so no other reader, such
+        as a redrive, takes one meanwhile) and made visible again when it ends; a message whose restore
+        fails, or a block that outlasts ``hide_s``, has it come back by itself after ``hide_s``."""
         found: dict[str, dict[str, Any]] = {}
         try:
             while len(found) < limit:
@@ -103,9 +114,9 @@ class QueueInspector:
                 if not batch:
                     break
                 found.update({m["MessageId"]: m for m in batch})
+            yield list(found.values())
         finally:
             self._show(queue_url, [m["ReceiptHandle"] for m in found.values()])
-        return list(found.values())
 
     def _show(self, queue_url: str, receipt_handles: Sequence[str]) -> None:
         for start in range(0, len(receipt_handles), SQS_BATCH_LIMIT):

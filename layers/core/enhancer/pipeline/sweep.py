@@ -3,8 +3,8 @@
 The same sweep runs on AWS (the sweeper function, on a schedule) and locally (the runtime invokes that
 function every second). Two passes, in this order:
 
-1. **Dead letters.** Every DLQ is read without being consumed (a message is hidden only while the DLQ is
-   listed), so each stays there for ``doc-enhancer redrive`` and keeps the DLQ alarm up. A document that is
+1. **Dead letters.** Every DLQ is read without being consumed (a message is hidden only while the sweep
+   reads it), so each stays there for ``doc-enhancer redrive`` and keeps the DLQ alarm up. A document that is
    not terminal and is on the message's run ends FAILED with ``DEAD_LETTERED``; so does an upload whose
    ingest message died before extraction wrote its record (the sweeper writes it, as extraction would).
 2. **Stalled documents.** The status index lists, oldest first, the documents of each non-terminal status
@@ -139,8 +139,18 @@ def fail_dead_lettered(
     pipeline: Pipeline, inspector: QueueInspector, queue_key: str, state: QueueState, report: SweepReport
 ) -> None:
     assert state.dlq_url
+    # The messages stay hidden until their documents are settled: a redrive meanwhile would move one back
+    # to its queue just before its document is ended FAILED, and the moved message would then find it
+    # terminal and do nothing.
+    with inspector.holding(state.dlq_url, limit=DLQ_PEEK_LIMIT) as messages:
+        _settle_dead_letters(pipeline, queue_key, state, messages, report)
+
+
+def _settle_dead_letters(
+    pipeline: Pipeline, queue_key: str, state: QueueState, messages: list[dict[str, Any]], report: SweepReport
+) -> None:
     finished: set[str] = set()  # documents already settled in this pass: one read each
-    for message in inspector.peek(state.dlq_url, limit=DLQ_PEEK_LIMIT):
+    for message in messages:
         report.dead_letters += 1
         letter = dead_letter_of(queue_key, message)
         if letter is None or letter.document_id in finished:

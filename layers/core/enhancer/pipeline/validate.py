@@ -34,6 +34,7 @@ from enhancer.models import (
     ValidationIssue,
 )
 from enhancer.observability import MetricName, logger, metrics
+from enhancer.ocr.pricing import ocr_usage
 from enhancer.pipeline.context import Pipeline
 from enhancer.pipeline.keys import enriched_key, manifest_key, result_key
 from enhancer.pipeline.lifecycle import one_line, write_failed_result
@@ -86,7 +87,9 @@ def validate_document(
     document, reduce_llm = _document_metadata(
         provider, manifest, enriched, profile_name, profile, final_attempt=final_attempt
     )
-    usage = _usage(chapters, reduce_llm)
+    usage = _usage(chapters, reduce_llm).model_copy(
+        update=ocr_usage(manifest.pdf.ocr_pages, pipeline.config.directory)
+    )
     result = DocumentResult(
         document_id=record.document_id,
         source=manifest.source,
@@ -145,6 +148,7 @@ def _chapter_result(pipeline: Pipeline, manifest: ExtractionManifest, index: int
         "end_page": span.end_page,
         "detected_by": span.detected_by,
         "char_count": span.char_count,
+        "ocr_share": span.ocr_share,
         **ChapterResult.hierarchy_of(span),
     }
     try:
