@@ -152,7 +152,9 @@ class EnhancerFunction(Construct):
         self.log_group.grant_write(role)
         return role
 
-    def grant(self, arns: ResourceArns, findings: ResourceArns, *, models: bool, textract: bool) -> None:
+    def grant(
+        self, arns: ResourceArns, findings: ResourceArns, *, models: bool, textract: bool = False
+    ) -> None:
         """The role's statements from ``enhancer.resources.GRANTS``, the table the local emulation enforces.
 
         ``findings`` names the same resources the way cdk-nag writes them, so each wildcard statement is

@@ -466,8 +466,8 @@ def role_statements(
                 actions=TEXTRACT_ACTIONS,
                 resources=("*",),
                 why_wildcard=(
-                    "textract:DetectDocumentText supports no resource-level permissions; it is granted on '*' "
-                    "to the functions that OCR pages only."
+                    "textract:DetectDocumentText supports no resource-level permissions; it is granted on "
+                    "'*' to the functions that OCR pages only."
                 ),
             )
         )
