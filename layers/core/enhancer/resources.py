@@ -243,6 +243,7 @@ class FunctionGrants(_Spec):
     table_grants: tuple[TableGrant, ...] = ()
     reads_queue_attributes: bool = Field(default=False, description="GetQueueAttributes of every queue")
     peeks_dead_letters: bool = Field(default=False, description="reads the DLQs without deleting")
+    redrives_dead_letters: bool = Field(default=False, description="receives and deletes DLQ messages")
     sends_to: tuple[str, ...] = Field(default=(), description="QueueSpec.key")
     describes_every_queue: bool = Field(default=False, description="attributes of every queue and DLQ")
     reads_llm_secret: bool = False
@@ -308,8 +309,11 @@ GRANTS: tuple[FunctionGrants, ...] = (
             ObjectGrant(bucket="output", prefix=RESULTS_PREFIX, read=True),
         ),
         tables=("documents",),
-        sends_to=("ingest",),  # reprocess
-        describes_every_queue=True,  # health reads every queue's attributes, never a message
+        # reprocess sends to ingest; the console's redrive (POST /operations/queues/{queue}/redrive) moves
+        # a DLQ's messages back to its queue, any of them (found by the browser test with IAM enforced)
+        sends_to=tuple(q.key for q in QUEUES),
+        redrives_dead_letters=True,
+        describes_every_queue=True,  # health reads every queue's attributes
     ),
     FunctionGrants(
         # Reads and fails documents, writes their failed result, reads every queue's settings and peeks at
@@ -333,6 +337,9 @@ DEAD_LETTER_PEEK_ACTIONS = (
     "sqs:ReceiveMessage",
     "sqs:ChangeMessageVisibility",
 )
+
+
+DEAD_LETTER_REDRIVE_ACTIONS = (*DEAD_LETTER_PEEK_ACTIONS, "sqs:DeleteMessage")
 
 
 def grants(function_key: str) -> FunctionGrants:
@@ -430,6 +437,13 @@ def role_statements(
         statements.append(
             Statement(
                 actions=DEAD_LETTER_PEEK_ACTIONS,
+                resources=tuple(arns.dead_letter_queue(q.key) for q in QUEUES),
+            )
+        )
+    if spec.redrives_dead_letters:
+        statements.append(
+            Statement(
+                actions=DEAD_LETTER_REDRIVE_ACTIONS,
                 resources=tuple(arns.dead_letter_queue(q.key) for q in QUEUES),
             )
         )
