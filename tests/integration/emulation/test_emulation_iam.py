@@ -37,6 +37,20 @@ def _as(function_key: str) -> iam.Invocation:
     return iam.Invocation.of(function_key, timeout_s=60)
 
 
+def _record_denials(monkeypatch: pytest.MonkeyPatch) -> list[iam.Need]:
+    """Every call a role refuses from now on, whichever invocation made it."""
+    denied: list[iam.Need] = []
+    original = iam.Invocation.of
+
+    def recording(function_key: str, *, timeout_s: float) -> iam.Invocation:
+        invocation = original(function_key, timeout_s=timeout_s)
+        invocation.denied = denied
+        return invocation
+
+    monkeypatch.setattr(iam.Invocation, "of", staticmethod(recording))
+    return denied
+
+
 def _code(exc: pytest.ExceptionInfo[ClientError]) -> str:
     return str(exc.value.response["Error"]["Code"])
 
@@ -122,15 +136,7 @@ def test_a_missing_grant_is_access_denied_and_the_result_is_never_written(
     monkeypatch.setattr(resources, "GRANTS", tuple(without if g is extract else g for g in resources.GRANTS))
     iam._role_of.cache_clear()
     (tmp_path / "notes.pdf").write_bytes(b"just text, not a PDF")
-    denied: list[iam.Need] = []
-    original = iam.Invocation.of
-
-    def recording(function_key: str, *, timeout_s: float) -> iam.Invocation:
-        invocation = original(function_key, timeout_s=timeout_s)
-        invocation.denied = denied
-        return invocation
-
-    monkeypatch.setattr(iam.Invocation, "of", staticmethod(recording))
+    denied = _record_denials(monkeypatch)
 
     # When a bad input goes through the pipeline
     (summary,) = run_local(
@@ -244,15 +250,7 @@ def test_a_retried_extract_of_an_enriching_document_may_read_its_manifest(
     table = stack["IDEMPOTENCY_TABLE"]
     for item in ddb.scan(TableName=table)["Items"]:
         ddb.delete_item(TableName=table, Key={"id": item["id"]})
-    denied: list[iam.Need] = []
-    original = iam.Invocation.of
-
-    def recording(function_key: str, *, timeout_s: float) -> iam.Invocation:
-        invocation = original(function_key, timeout_s=timeout_s)
-        invocation.denied = denied
-        return invocation
-
-    monkeypatch.setattr(iam.Invocation, "of", staticmethod(recording))
+    denied = _record_denials(monkeypatch)
 
     # When the same message is delivered again
     assert invoke("extract", sqs_event([message], arn)) == {"batchItemFailures": []}
