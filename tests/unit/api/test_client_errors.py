@@ -33,6 +33,19 @@ def test_a_text_plain_body_is_a_415_not_a_500(call: Call) -> None:
     assert "application/json" in message
 
 
+@pytest.mark.parametrize(
+    "label", ["multipart/form-data", "multipart/form-data; boundary=x", "Multipart/Mixed"]
+)
+@pytest.mark.parametrize("raw", [None, '{"filename": "x.pdf"}', "--x\r\n\r\n--x--"])
+def test_a_multipart_body_is_a_415_not_a_500(call: Call, label: str, raw: str | None) -> None:
+    # Found by the Hypothesis test: multipart/form-data without a boundary raised ValueError inside Powertools
+    event = api_event("post_documents.json", body={"filename": "x.pdf"})
+    status, body = call(_raw({**event, "body": raw}, label))
+
+    assert status == 415
+    assert "application/json" in _error(body)[1]
+
+
 @pytest.mark.parametrize("raw", ["[1, 2]", '"x.pdf"', "12", "null", "true", "{", "", "\x00\xff"])
 def test_bodies_of_any_shape_are_a_400(call: Call, raw: str) -> None:
     status, body = call(api_event("post_documents.json", raw_body=raw))

@@ -196,11 +196,11 @@ def _invalid_request(exc: RequestValidationError) -> Response[ErrorBody]:
 @app.exception_handler(RequestUnsupportedContentType)
 def _unsupported_content_type(exc: RequestUnsupportedContentType) -> Response[ErrorBody]:
     label = app.current_event.headers.get("content-type", "")
-    return _error(
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-        ApiErrorCode.INVALID_REQUEST.value,
-        f"Content-Type {label[:100]!r} is not accepted: send the body as application/json",
-    )
+    return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, ApiErrorCode.INVALID_REQUEST.value, _not_json(label))
+
+
+def _not_json(label: str) -> str:
+    return f"Content-Type {label[:100]!r} is not accepted: send the body as application/json"
 
 
 @app.exception_handler(ServiceError)
@@ -265,9 +265,9 @@ app.include_router(console.router)
 
 def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The handler's entry. Every body this API takes is JSON, but ``curl -d`` labels it
-    ``application/x-www-form-urlencoded``; such bodies (and unlabelled ones) are read as JSON. A body nested
-    deeper than ``MAX_BODY_DEPTH`` is refused before anything parses it. HEAD is answered as GET without the
-    body."""
+    ``application/x-www-form-urlencoded``; such bodies (and unlabelled ones) are read as JSON; a multipart
+    body is refused 415 like any other type. A body nested deeper than ``MAX_BODY_DEPTH`` is refused before
+    anything parses it. HEAD is answered as GET without the body."""
     if not isinstance(event, dict) or not isinstance(event.get("httpMethod"), str):
         return _bare_error(HTTPStatus.BAD_REQUEST, "not an API Gateway request")
     if event["httpMethod"].upper() == "HEAD":
@@ -276,7 +276,14 @@ def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
     body = event.get("body")
     if isinstance(body, str) and _nesting_depth(body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH:
         return _bare_error(HTTPStatus.BAD_REQUEST, f"the body is nested deeper than {MAX_BODY_DEPTH} levels")
+    label = _content_type(event)
+    if event["httpMethod"].upper() in BODY_METHODS and label.lower().startswith("multipart/"):
+        # Powertools would parse a multipart body itself (and raise ValueError, a 500, without a boundary)
+        return _bare_error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, _not_json(label))
     return app.resolve(_json_labelled(event), context)
+
+
+BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 def _bare_error(status: HTTPStatus, message: str) -> dict[str, Any]:
@@ -316,9 +323,14 @@ def _nesting_depth(text: str, limit: int) -> int:
     return deepest
 
 
+def _content_type(event: dict[str, Any]) -> str:
+    headers = event.get("headers") or {}
+    return str(next((v for k, v in headers.items() if k.lower() == "content-type"), "") or "")
+
+
 def _json_labelled(event: dict[str, Any]) -> dict[str, Any]:
     headers = event.get("headers") or {}
-    label = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    label = _content_type(event)
     if event.get("body") and (not label or label.startswith("application/x-www-form-urlencoded")):
         event = {
             **event,
