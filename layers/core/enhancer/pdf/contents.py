@@ -24,6 +24,9 @@ _ENTRY = re.compile(
 _MIN_ENTRIES = 2
 _MAX_LINE = 160  # longer lines are body text, never a heading
 _MIN_WRAPPED = 12  # a heading's first line this long may carry a title that wraps onto the next
+_MAX_CONTENTS_PAGES = 12
+_DRIFT_PAGES = 15
+_INDENT_SLACK = 0.005  # of the page width (a line's ``left``): about 3 points
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,12 @@ def contents_entries(layout: PageLayout, patterns: ChapterPatternsConfig) -> lis
     markers = {m.lower() for m in patterns.toc_markers}
     printed: list[tuple[str, str]] = []
     indents: list[float] = []
-    run = _first_run(sorted(layout.toc_pages))
+    run = _continued(layout, _first_run(sorted(layout.toc_pages)), markers)
     for page in run:
         lines = layout.lines[page - 1] if layout.lines else []
         styles = layout.styles[page - 1] if layout.styles else []
+        lefts: list[float] = []
+        arabic: list[bool] = []
         for position, line in enumerate(lines):
             if line.lower().strip(" :.") in markers:
                 continue
@@ -56,27 +61,43 @@ def contents_entries(layout: PageLayout, patterns: ChapterPatternsConfig) -> lis
             if sum(ch.isalpha() for ch in title) >= 2:
                 printed.append((title, match["page"]))
                 style = styles[position] if position < len(styles) else None
-                indents.append(round(style.left, 2) if style is not None else 0.0)
+                lefts.append(style.left if style is not None else 0.0)
+                arabic.append(match["page"].isdigit())
+        # Indentation from the page's own left edge (facing pages have different margins), found from its
+        # entries with arabic page numbers: a roman-numbered line may be a printer's slug in the margin.
+        edge = min(
+            (left for left, digit in zip(lefts, arabic, strict=True) if digit), default=min(lefts or [0.0])
+        )
+        indents += [left - edge for left in lefts]
+        arabic.clear()
     if len(printed) < _MIN_ENTRIES:
         return []
     toc_end = run[-1]
     index = _line_index(layout, toc_end + 1)
-    page_of = _mapping(layout, printed, index)
-    if page_of is None:
+    pages = _physical_pages(layout, printed, index)
+    if pages is None:
         return []
     entries: list[ContentsEntry] = []
-    indent_rank = sorted(set(indents))
-    for (title, number), indent in zip(printed, indents, strict=True):
-        target = page_of(number)
+    rank_of = _indent_ranks(indents)
+    for (title, _), indent, target in zip(printed, indents, pages, strict=True):
         if target is None or not toc_end < target <= len(layout.body):
             continue
         kind, _ = heading_kind(title, compiled)
         at = next((line for page, line in _locate(index, title) if page == target), 0)
-        entries.append(ContentsEntry(title, target, at, kind, numbering(title), indent_rank.index(indent)))
+        entries.append(ContentsEntry(title, target, at, kind, numbering(title), rank_of(indent)))
     return entries if len(entries) >= _MIN_ENTRIES else []
 
 
 _Index = dict[str, list[tuple[int, int, str]]]
+
+
+def _indent_ranks(indents: list[float]) -> Callable[[float], int]:
+    """Rank of an indentation among the distinct ones (within ``_INDENT_SLACK``: the same one)."""
+    steps: list[float] = []
+    for indent in sorted(set(indents)):
+        if not steps or indent - steps[-1] > _INDENT_SLACK:
+            steps.append(indent)
+    return lambda indent: max(rank for rank, step in enumerate(steps) if step <= indent + _INDENT_SLACK)
 
 
 def _first_run(pages: list[int]) -> list[int]:
@@ -89,21 +110,55 @@ def _first_run(pages: list[int]) -> list[int]:
     return run
 
 
-def _mapping(
+def _continued(layout: PageLayout, run: list[int], markers: set[str]) -> list[int]:
+    """The run and the pages right after it that go on listing entries without a "Contents" marker of their
+    own (a book's contents over three pages): most of their lines with words are entries."""
+    if not run or not layout.lines:
+        return run
+    run = list(run)
+    while run[-1] < len(layout.lines) and len(run) < _MAX_CONTENTS_PAGES:
+        worded = [
+            line
+            for line in layout.lines[run[-1]]
+            if sum(ch.isalpha() for ch in line) >= 2 and line.lower().strip(" :.") not in markers
+        ]
+        entries = sum(1 for line in worded if _ENTRY.match(line))
+        if entries < _MIN_ENTRIES or entries * 2 < len(worded):
+            break
+        run.append(run[-1] + 1)
+    return run
+
+
+def _physical_pages(
     layout: PageLayout, printed: list[tuple[str, str]], index: _Index
-) -> Callable[[str], int | None] | None:
+) -> list[int | None] | None:
+    """Each entry's physical page: its printed number through the page labels, or else through the offset
+    its headings reveal. That offset may drift through a book (a plate or a blank page the PDF added or
+    left out): each entry whose title is found as a line within ``_DRIFT_PAGES`` of where the offset puts it
+    takes that page, and the entries after it are placed from there. None: the contents are not trusted."""
     if layout.labels:
         labels = {label.lower(): number for number, label in enumerate(layout.labels, start=1)}
-        return lambda printed_number: labels.get(printed_number.lower())
-    offsets: Counter[int] = Counter()
-    for title, number in printed:
-        found = next(iter(_locate(index, title)), None) if number.isdigit() else None
-        if found is not None:
-            offsets[found[0] - int(number)] += 1
+        return [labels.get(number.lower()) for _, number in printed]
+    located = [
+        [page for page, _ in _locate(index, title)] if number.isdigit() else [] for title, number in printed
+    ]
+    offsets = Counter(
+        found[0] - int(number) for (_, number), found in zip(printed, located, strict=True) if found
+    )
     if not offsets:
         return None
     offset = offsets.most_common(1)[0][0]
-    return lambda printed_number: int(printed_number) + offset if printed_number.isdigit() else None
+    pages: list[int | None] = []
+    for (_, number), found in zip(printed, located, strict=True):
+        if not number.isdigit():
+            pages.append(None)
+            continue
+        expected = int(number) + offset
+        near = [page for page in found if abs(page - expected) <= _DRIFT_PAGES]
+        page = min(near, key=lambda p: abs(p - expected)) if near else expected
+        offset = page - int(number)
+        pages.append(page)
+    return pages
 
 
 def _normal(text: str) -> str:
