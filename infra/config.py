@@ -48,6 +48,8 @@ class StackConfig:
     architecture: str = "arm64"
     # OCR of scanned pages: auto = Textract on AWS; rapidocr adds the OCR layer to the extract functions.
     ocr_engine: str = "auto"
+    # Where `doc-enhancer console --stage` serves the console: the browser PUTs uploads to S3 from there.
+    console_origins: tuple[str, ...] = ("http://127.0.0.1:8090", "http://localhost:8090")
     # Tests only: point every code asset at a stub folder so synth hashes no layer and runs no pip.
     stub_assets: bool = False
 
@@ -90,5 +92,12 @@ class StackConfig:
             log_level=str(value("log_level", defaults.log_level)).upper(),
             architecture=str(value("architecture", defaults.architecture)),
             ocr_engine=str(value("ocr_engine", defaults.ocr_engine)),
+            console_origins=_origins(value("console_origins", defaults.console_origins)),
             stub_assets=_as_bool(value("stub_assets", defaults.stub_assets)),
         )
+
+
+def _origins(raw: Any) -> tuple[str, ...]:
+    """``-c console_origins=http://127.0.0.1:9000,https://ops.example.com`` (or a list in cdk.json)."""
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    return tuple(str(item).strip().rstrip("/") for item in items if str(item).strip())

@@ -29,7 +29,9 @@ class DocumentEnhancerStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         self.config = config
-        self.storage = StorageConstruct(self, "Storage", stage=config.stage)
+        self.storage = StorageConstruct(
+            self, "Storage", stage=config.stage, console_origins=config.console_origins
+        )
         self.secrets = SecretsConstruct(self, "Secrets", stage=config.stage)
         self.pipeline = PipelineConstruct(
             self,

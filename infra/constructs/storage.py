@@ -10,11 +10,25 @@ from infra.constants import ACCESS_LOG_EXPIRY_DAYS, NONCURRENT_VERSION_EXPIRY_DA
 
 
 class StorageConstruct(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, stage: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, stage: str, console_origins: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(scope, construct_id)
         self.stage = stage
         self.access_logs = self._access_log_bucket()
-        self.input_bucket = self._data_bucket("Input", "input/")
+        # The console (`doc-enhancer console --stage`) PUTs uploads straight to S3 with the API's presigned
+        # URL, from a page on the operator's machine: a cross-origin request the bucket must allow.
+        upload_cors = [
+            s3.CorsRule(
+                allowed_methods=[s3.HttpMethods.PUT],
+                allowed_origins=list(console_origins),
+                allowed_headers=["*"],
+                max_age=3000,
+            )
+        ]
+        self.input_bucket = self._data_bucket(
+            "Input", "input/", cors=upload_cors if console_origins else None
+        )
         self.output_bucket = self._data_bucket("Output", "output/", expire_work_files=True)
         self.tables = {spec.key: self._table(spec) for spec in TABLES}
 
@@ -38,7 +52,12 @@ class StorageConstruct(Construct):
         return bucket
 
     def _data_bucket(
-        self, construct_id: str, log_prefix: str, *, expire_work_files: bool = False
+        self,
+        construct_id: str,
+        log_prefix: str,
+        *,
+        expire_work_files: bool = False,
+        cors: list[s3.CorsRule] | None = None,
     ) -> s3.Bucket:
         rules = [
             s3.LifecycleRule(
@@ -63,6 +82,7 @@ class StorageConstruct(Construct):
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             versioned=True,
+            cors=cors,
             lifecycle_rules=rules,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix=log_prefix,

@@ -103,3 +103,13 @@ def test_documents_table_can_be_listed_by_status(synth: Synth) -> None:
     (gsi,) = synth.resources[logical_id]["Properties"]["GlobalSecondaryIndexes"]
     assert gsi["IndexName"] == "status-index"
     assert gsi["KeySchema"][0] == {"AttributeName": "status", "KeyType": "HASH"}
+
+
+def test_only_the_input_bucket_takes_browser_puts_and_only_from_the_consoles_origins(synth: Synth) -> None:
+    # doc-enhancer console --stage serves the page on the operator's machine; its presigned PUT is cross-origin
+    cors = {k: v["Properties"].get("CorsConfiguration") for k, v in _data_buckets(synth).items()}
+    (input_id,) = [k for k, v in cors.items() if v]
+    assert "Input" in input_id
+    (rule,) = cors[input_id]["CorsRules"]
+    assert rule["AllowedMethods"] == ["PUT"]
+    assert rule["AllowedOrigins"] == ["http://127.0.0.1:8090", "http://localhost:8090"]
