@@ -106,7 +106,8 @@ def test_documents_table_can_be_listed_by_status(synth: Synth) -> None:
 
 
 def test_only_the_input_bucket_takes_browser_puts_and_only_from_the_consoles_origins(synth: Synth) -> None:
-    # doc-enhancer console --stage serves the page on the operator's machine; its presigned PUT is cross-origin
+    # doc-enhancer console --stage serves the page on the operator's machine: its presigned PUT is
+    # cross-origin
     cors = {k: v["Properties"].get("CorsConfiguration") for k, v in _data_buckets(synth).items()}
     (input_id,) = [k for k, v in cors.items() if v]
     assert "Input" in input_id
