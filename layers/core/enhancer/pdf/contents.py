@@ -69,21 +69,21 @@ def contents_entries(layout: PageLayout, patterns: ChapterPatternsConfig) -> lis
             (left for left, digit in zip(lefts, arabic, strict=True) if digit), default=min(lefts or [0.0])
         )
         indents += [left - edge for left in lefts]
-        arabic.clear()
     if len(printed) < _MIN_ENTRIES:
         return []
     toc_end = run[-1]
     index = _line_index(layout, toc_end + 1)
-    pages = _physical_pages(layout, printed, index)
+    headings = [_locate(index, title) for title, _ in printed]  # where each title starts a line
+    pages = _physical_pages(layout, printed, headings)
     if pages is None:
         return []
     entries: list[ContentsEntry] = []
     rank_of = _indent_ranks(indents)
-    for (title, _), indent, target in zip(printed, indents, pages, strict=True):
+    for (title, _), indent, target, found in zip(printed, indents, pages, headings, strict=True):
         if target is None or not toc_end < target <= len(layout.body):
             continue
         kind, _ = heading_kind(title, compiled)
-        at = next((line for page, line in _locate(index, title) if page == target), 0)
+        at = next((line for page, line in found if page == target), 0)
         entries.append(ContentsEntry(title, target, at, kind, numbering(title), rank_of(indent)))
     return entries if len(entries) >= _MIN_ENTRIES else []
 
@@ -130,17 +130,19 @@ def _continued(layout: PageLayout, run: list[int], markers: set[str]) -> list[in
 
 
 def _physical_pages(
-    layout: PageLayout, printed: list[tuple[str, str]], index: _Index
+    layout: PageLayout, printed: list[tuple[str, str]], headings: list[list[tuple[int, int]]]
 ) -> list[int | None] | None:
     """Each entry's physical page: its printed number through the page labels, or else through the offset
-    its headings reveal. That offset may drift through a book (a plate or a blank page the PDF added or
-    left out): each entry whose title is found as a line within ``_DRIFT_PAGES`` of where the offset puts it
-    takes that page, and the entries after it are placed from there. None: the contents are not trusted."""
+    its headings (``headings``: where each title starts a line) reveal. That offset may drift through a
+    book (a plate or a blank page the PDF added or left out): each entry whose title is found as a line
+    within ``_DRIFT_PAGES`` of where the offset puts it takes that page, and the entries after it are placed
+    from there. None: the contents are not trusted."""
     if layout.labels:
         labels = {label.lower(): number for number, label in enumerate(layout.labels, start=1)}
         return [labels.get(number.lower()) for _, number in printed]
     located = [
-        [page for page, _ in _locate(index, title)] if number.isdigit() else [] for title, number in printed
+        [page for page, _ in found] if number.isdigit() else []
+        for (_, number), found in zip(printed, headings, strict=True)
     ]
     offsets = Counter(
         found[0] - int(number) for (_, number), found in zip(printed, located, strict=True) if found
