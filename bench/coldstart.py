@@ -2,19 +2,27 @@
 
     python bench/coldstart.py [--repeats 5]
 
-Each handler file is loaded the way the local runtime (and Lambda) does, in a new process with the core
-layer on the path; the median of ``--repeats`` is reported against the baseline of ``python -c pass``
-(process start to exit) measured in the same run, and against the floor: boto3 + botocore's client,
-Powertools' logger and batch utility and pydantic alone, which every handler needs. Tracing is off, as
-outside Lambda (``enhancer.observability``: no X-Ray import then). The three heaviest imports of the
-slowest handler come from ``python -X importtime``. Layers are built (or reused) by ``infra.layers``; sizes
-are unzipped.
+Two measurements, each a median of ``--repeats`` fresh processes:
+
+* here: each handler file loaded the way the local runtime (and Lambda) does, with this checkout's core
+  layer on the path and the venv's packages, against the floor: boto3 + botocore's client, Powertools'
+  logger and batch utility and pydantic's ``BaseModel`` imported alone in the same run, which every
+  handler needs. Tracing is off, as outside Lambda (``enhancer.observability``: no X-Ray import then). The
+  three heaviest imports of the slowest handler come from ``python -X importtime``.
+* as on Lambda: the runtime's Python (``infra.layers.lambda_python``) importing each handler from the
+  layers ``infra.layers`` builds for this machine's CPU, with nothing written back (Lambda's ``/opt`` is
+  read-only), once with the layers' bytecode and once from source only, as the layers were built before
+  they carried bytecode. Skipped when no such interpreter is found.
+
+Layer sizes are unzipped, for the architecture that deploys (arm64).
 """
 
 import argparse
 import os
+import platform
 import subprocess
 import sys
+import tempfile
 import time
 
 from common import REPO, machine, median
@@ -29,7 +37,7 @@ FLOOR = (
     "print((time.perf_counter() - t) * 1000)"
 )
 FLOOR_MODULES = (
-    "boto3,botocore.client,aws_lambda_powertools.logging,aws_lambda_powertools.utilities.batch,pydantic"
+    "boto3,botocore.client,aws_lambda_powertools.logging,aws_lambda_powertools.utilities.batch,pydantic.main"
 )
 LOAD = (
     "import importlib.util, sys, time; t = time.perf_counter(); "
@@ -44,10 +52,43 @@ def handler_file(name: str) -> str:
     return str(REPO / "functions" / name / "handler.py")
 
 
-def process_ms(*args: str) -> tuple[float, str]:
+def process_ms(*args: str, python: str = sys.executable, env: dict[str, str] = ENV) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, *args], check=True, capture_output=True, text=True, env=ENV)
+    done = subprocess.run([python, *args], check=True, capture_output=True, text=True, env=env)
     return (time.perf_counter() - started) * 1000, done.stdout + done.stderr
+
+
+def as_on_lambda(repeats: int) -> None:
+    """Each handler imported by the runtime's Python from the built layers, with and without bytecode."""
+    from infra.layers import LAMBDA_PYTHON_VERSION, ensure_layers, lambda_python
+
+    python = lambda_python()
+    print(f"\n## as on Lambda: Python {LAMBDA_PYTHON_VERSION} importing from the layers, median of {repeats}")
+    if python is None:
+        print(f"skipped: no Python {LAMBDA_PYTHON_VERSION} here (set LAMBDA_PYTHON)")
+        return
+    try:
+        layers = ensure_layers("x86_64" if platform.machine() == "x86_64" else "arm64")
+    except Exception as exc:  # the deps layer needs pip and the package index the first time
+        print(f"skipped: layers not built: {exc}")
+        return
+    env = {
+        **ENV,
+        "PYTHONPATH": f"{layers.core / 'python'}{os.pathsep}{layers.deps / 'python'}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    with tempfile.TemporaryDirectory() as empty:
+        # An empty cache prefix: every module compiles from source, as from a layer without .pyc files.
+        source_only = {**env, "PYTHONPYCACHEPREFIX": empty}
+        print(f"{'handler':13} {'bytecode ms':>12} {'source ms':>10} {'ratio':>6}")
+        for name in HANDLERS:
+            timed: dict[str, list[float]] = {"bytecode": [], "source": []}
+            for _ in range(repeats):  # alternating, so a busy moment slows both alike
+                for label, variant in (("bytecode", env), ("source", source_only)):
+                    out = process_ms("-s", "-c", LOAD, handler_file(name), python=python, env=variant)[1]
+                    timed[label].append(float(out.split()[-1]))
+            fast, slow = median(timed["bytecode"]), median(timed["source"])
+            print(f"{name:13} {fast:12.0f} {slow:10.0f} {fast / slow:6.2f}")
 
 
 def heaviest_imports(name: str, count: int = 3) -> list[tuple[int, str]]:
@@ -72,7 +113,8 @@ def main() -> None:
         [float(process_ms("-c", FLOOR, FLOOR_MODULES)[1].split()[-1]) for _ in range(args.repeats)]
     )
     print(
-        f"floor: boto3 + botocore.client + Powertools logger/batch + pydantic imported alone {floor:.0f} ms"
+        "floor: boto3 + botocore.client + Powertools logger/batch + pydantic BaseModel imported alone "
+        f"{floor:.0f} ms"
     )
     print(
         f"{'handler':13} {'import ms':>10} {'over floor':>11} {'process ms':>11} {'x baseline':>11} "
@@ -96,7 +138,8 @@ def main() -> None:
     sys.path.insert(0, str(REPO))
     from infra.layers import ensure_layers, unzipped_size_mb
 
-    print("\n## layers (unzipped)")
+    as_on_lambda(args.repeats)
+    print("\n## layers (unzipped, arm64)")
     try:
         layers = ensure_layers("arm64")
     except Exception as exc:  # the deps layer needs pip and the network the first time

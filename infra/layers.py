@@ -10,16 +10,25 @@
   function and its layers, so ``-c ocr_engine=rapidocr`` deploys the OCR functions as a container image
   (``infra/ocr_image/Dockerfile``) instead; this build tells how far past.
 
+Both layers ship bytecode compiled by the runtime's own Python (``LAMBDA_PYTHON_VERSION``), as
+``unchecked-hash`` .pyc files: Lambda's ``/opt`` is read-only, so without them every cold start compiles every
+module it imports from source (the extract handler: ~2.4 s instead of ~0.55 s here), and unchecked .pyc
+files stay valid whatever modification times the zip gives the sources. The interpreter is found as
+``$LAMBDA_PYTHON``, ``python3.12`` on the path, or a pyenv install; without one the layers are built from
+source only and a warning says what that costs.
+
 Run ``python -m infra.layers`` (``make synth`` does) or let ``infra/app.py`` call :func:`ensure_layers`.
 """
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -69,9 +78,50 @@ def _tree_bytes(root: Path, pattern: str) -> list[bytes]:
     return [part for p in files for part in (str(p.relative_to(root)).encode(), p.read_bytes())]
 
 
+@cache
+def lambda_python() -> str | None:
+    """An interpreter of the Lambda runtime's Python version, to compile the layers' bytecode with."""
+    candidates = [os.environ.get("LAMBDA_PYTHON", ""), f"python{LAMBDA_PYTHON_VERSION}"]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{LAMBDA_PYTHON_VERSION}.*/bin/python3"))
+    for candidate in filter(None, candidates):
+        try:
+            found = subprocess.run(
+                [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if found.returncode == 0 and found.stdout.strip() == LAMBDA_PYTHON_VERSION:
+            return candidate
+    return None
+
+
+def _bytecode_tag() -> bytes:
+    """In each layer's cache key: a layer built from source only is rebuilt once an interpreter is found."""
+    return f"bytecode-{LAMBDA_PYTHON_VERSION}".encode() if lambda_python() else b"source-only"
+
+
+def _compile(site_packages: Path) -> None:
+    """Compile every module for the runtime's Python (see the module docstring for why)."""
+    python = lambda_python()
+    if python is None:
+        print(
+            f"warning: no Python {LAMBDA_PYTHON_VERSION} found (set LAMBDA_PYTHON): the layers ship without "
+            "bytecode, and every cold start on Lambda compiles what it imports (seconds per function)",
+            file=sys.stderr,
+        )
+        return
+    command = [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
+    # A fixed hash seed: the same sources give the same bytes, so an unchanged layer keeps its asset hash.
+    subprocess.run([*command, str(site_packages)], check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+
+
 def build_core_layer() -> Path:
     """Stage ``python/enhancer`` (+ ``_config``) in ``build/layers/core-<hash>/``; same input → reuse."""
-    key = _digest(*_tree_bytes(CORE_SRC, "*.py"), *_tree_bytes(CONFIG_SRC, "*.json"))
+    key = _digest(*_tree_bytes(CORE_SRC, "*.py"), *_tree_bytes(CONFIG_SRC, "*.json"), _bytecode_tag())
     target = BUILD_DIR / f"core-{key}"
     if (target / ".complete").exists():
         return target
@@ -82,6 +132,7 @@ def build_core_layer() -> Path:
     (package / "_config").mkdir(exist_ok=True)
     for config_file in sorted(CONFIG_SRC.glob("*.json")):
         shutil.copy2(config_file, package / "_config" / config_file.name)
+    _compile(staging / "python")
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     (target / ".complete").touch()
@@ -96,7 +147,13 @@ def build_deps_layer(architecture: str) -> Path:
 def _pip_layer(name: str, pins: list[str], architecture: str, exclude: Path | None = None) -> Path:
     requirements = "\n".join(pins) + "\n"
     constraints = (REPO_ROOT / "constraints.txt").read_bytes()
-    key = _digest(requirements.encode(), constraints, architecture.encode(), LAMBDA_PYTHON_VERSION.encode())
+    key = _digest(
+        requirements.encode(),
+        constraints,
+        architecture.encode(),
+        LAMBDA_PYTHON_VERSION.encode(),
+        _bytecode_tag(),
+    )
     target = BUILD_DIR / f"{name}-{architecture}-{key}"
     if (target / ".complete").exists():
         return target
@@ -113,6 +170,7 @@ def _pip_layer(name: str, pins: list[str], architecture: str, exclude: Path | No
     _strip(staging / "python")
     if exclude is not None:
         _remove_overlap(staging / "python", exclude)
+    _compile(staging / "python")
     (staging / "requirements.txt").unlink()
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
@@ -121,9 +179,10 @@ def _pip_layer(name: str, pins: list[str], architecture: str, exclude: Path | No
 
 
 def _strip(site_packages: Path) -> None:
-    """Drop what never runs on Lambda (bytecode caches, console scripts) to keep the layer small."""
-    for cache in site_packages.rglob("__pycache__"):
-        shutil.rmtree(cache, ignore_errors=True)
+    """Drop what never runs on Lambda: console scripts, and the bytecode pip compiled with this machine's
+    Python (``_compile`` writes the runtime's)."""
+    for compiled in site_packages.rglob("__pycache__"):
+        shutil.rmtree(compiled, ignore_errors=True)
     shutil.rmtree(site_packages / "bin", ignore_errors=True)
 
 

@@ -276,7 +276,7 @@ def test_a_step_that_keeps_failing_is_failed_with_a_metric_and_recoverable_by_th
             raise RuntimeError("validation bug")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr("enhancer.pipeline.records.validate_document", flaky_validate)
+    monkeypatch.setattr("enhancer.pipeline.validate.validate_document", flaky_validate)
     env = {**OPENAI, "POWERTOOLS_METRICS_DISABLED": "false"}  # real EMF lines on stdout
     with local_stack(monkeypatch, aws_endpoint, "stepfail", env=env) as stack:
         document_id = stack.upload("generated-1.pdf", small_pdf(1))

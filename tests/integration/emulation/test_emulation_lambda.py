@@ -176,9 +176,9 @@ def test_an_in_progress_idempotency_record_left_by_a_failed_step_does_not_burn_t
 ) -> None:
     """Issue 11: a step fails and its idempotency record cannot be deleted; on AWS the visibility timeout
     outlasts the in-progress record, so the retry runs the step. Locally too, now."""
-    import enhancer.pipeline.records as records
+    import enhancer.pipeline.enrich as enrich_step
 
-    original_enrich = records.enrich_chapter
+    original_enrich = enrich_step.enrich_chapter
     original_of = iam.Invocation.of
     failed: list[int] = []
 
@@ -201,7 +201,7 @@ def test_an_in_progress_idempotency_record_left_by_a_failed_step_does_not_burn_t
             ]
         return invocation
 
-    monkeypatch.setattr(records, "enrich_chapter", fail_once)
+    monkeypatch.setattr(enrich_step, "enrich_chapter", fail_once)
     monkeypatch.setattr(iam.Invocation, "of", staticmethod(first_cannot_delete))
     recorder = RecordingInvoker()
     env = {"LLM_PROVIDER": "offline"}

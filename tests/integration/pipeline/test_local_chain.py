@@ -61,7 +61,7 @@ def test_a_handler_that_raises_mid_batch_is_retried_and_the_document_completes(
             raise RuntimeError("simulated crash")
         return original(pipeline, provider, message, final_attempt=final_attempt)
 
-    monkeypatch.setattr("enhancer.pipeline.records.enrich_chapter", crash_once)
+    monkeypatch.setattr("enhancer.pipeline.enrich.enrich_chapter", crash_once)
     (pdfs / "annual-report.pdf").unlink()
 
     by_name = _run(pdfs, tmp_path / "out", aws_endpoint)
@@ -79,7 +79,7 @@ def test_a_poison_message_lands_in_the_dlq_and_the_document_is_marked_failed(
         attempts.append(message.document_id)
         raise RuntimeError("poison")
 
-    monkeypatch.setattr("enhancer.pipeline.records.validate_document", always_crash)
+    monkeypatch.setattr("enhancer.pipeline.validate.validate_document", always_crash)
     for name in ("annual-report.pdf", "notes.pdf", "empty.pdf"):
         (pdfs / name).unlink()
 

@@ -105,13 +105,14 @@ def _check(
         def fail(*args: Any, **kwargs: Any) -> Any:
             raise _error(error_class)
 
-        name = {
-            "extract": "extract_object",
-            "extract_pages": "extract_page_range",
-            "enrich": "enrich_chapter",
-            "validate": "validate_document",
+        # Where each step's work lives (``process_record`` imports it from there when the step runs).
+        target = {
+            "extract": "enhancer.pipeline.extract.extract_object",
+            "extract_pages": "enhancer.pipeline.pages.extract_page_range",
+            "enrich": "enhancer.pipeline.enrich.enrich_chapter",
+            "validate": "enhancer.pipeline.validate.validate_document",
         }[step]
-        monkeypatch.setattr(records, name, fail)
+        monkeypatch.setattr(target, fail)
     # When the record is processed
     raised = False
     try:

@@ -6,6 +6,10 @@
 (``failure_table_markdown``) and the tests walk it. An outcome that cannot itself be carried out (say the
 documents table refuses the FAILED write) fails the record instead, so SQS redelivers it and, after its last
 receive, the DLQ and the sweeper (``enhancer.pipeline.sweep``) take over: no document waits forever.
+
+Each step's own module (``enhancer.pipeline.extract``, ``pages``, ``enrich``, ``validate``) is imported when a
+record of that step first runs, so a function's cold start pays for its own step only (validation alone brings
+the stemmer and its rules; the sweeper runs no step).
 """
 
 import json
@@ -24,14 +28,10 @@ from enhancer.errors import DocumentBusyError, PermanentError, PipelineError, Re
 from enhancer.models import EnrichMessage, ErrorCode, PagesMessage, ValidateMessage
 from enhancer.observability import logger
 from enhancer.pipeline.context import Pipeline
-from enhancer.pipeline.enrich import enrich_chapter, record_chapter_failure
-from enhancer.pipeline.extract import extract_object
 from enhancer.pipeline.idempotency import run_once
 from enhancer.pipeline.ids import decode_key, document_id_for
 from enhancer.pipeline.lifecycle import fail_document, log_keys, one_line
 from enhancer.pipeline.models import S3ObjectRef
-from enhancer.pipeline.pages import extract_page_range
-from enhancer.pipeline.validate import validate_document
 from enhancer.providers.base import EnrichmentProvider
 from enhancer.resources import queue
 
@@ -220,6 +220,8 @@ def _handle(step: Step, pipeline: Pipeline, unit: Work, exc: Exception, final: b
     message = reason if error_class == ErrorClass.PERMANENT else f"{step.name} kept failing: {reason}"
     try:
         if outcome == Outcome.FAIL_CHAPTER and isinstance(unit.message, EnrichMessage):
+            from enhancer.pipeline.enrich import record_chapter_failure
+
             record_chapter_failure(pipeline, unit.message, code, message)
         elif unit.document_id:
             fail_document(pipeline, unit.document_id, code, message)
@@ -250,6 +252,8 @@ def _units(
     if step.name == "extract":
         return _ingest_units(pipeline, record, context)
     if step.name == "extract_pages":
+        from enhancer.pipeline.pages import extract_page_range
+
         pages: PagesMessage = _parse(PagesMessage, record)
         key = {"document_id": pages.document_id, "first_page": pages.first_page, "last_page": pages.last_page}
         return [
@@ -267,6 +271,8 @@ def _units(
         ]
     assert provider is not None, f"the {step.name} step needs a provider"
     if step.name == "enrich":
+        from enhancer.pipeline.enrich import enrich_chapter
+
         enrich: EnrichMessage = _parse(EnrichMessage, record)
         key = {"document_id": enrich.document_id, "chapter_index": enrich.chapter_index}
         return [
@@ -283,6 +289,8 @@ def _units(
                 message=enrich,
             )
         ]
+    from enhancer.pipeline.validate import validate_document
+
     validate: ValidateMessage = _parse(ValidateMessage, record)
     return [
         Work(
@@ -299,6 +307,7 @@ def _ingest_units(pipeline: Pipeline, record: SQSRecord, context: LambdaContext 
     # Imported here: Powertools' parser models (~100 ms of pydantic class building) would otherwise be paid
     # at the cold start of enrich, validate and api, which import this module but never parse S3 events.
     from enhancer.pipeline.events import is_test_event, parse_s3_objects
+    from enhancer.pipeline.extract import extract_object
 
     if is_test_event(record.body):
         logger.info("s3:TestEvent acknowledged")

@@ -23,7 +23,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import snowballstemmer
 from pydantic import ValidationError
 
@@ -371,6 +370,8 @@ def lexrank(
     """Continuous LexRank: a score per sentence (PageRank over TF-IDF cosine similarities, damping 0.85) and
     the similarity matrix, for redundancy checks. ``prior`` biases the random jump towards some sentences
     (topic-sensitive PageRank); uniform when absent."""
+    import numpy as np  # deferred: ~80 ms at import, needed only when a summary is ranked
+
     lang = language or "en"
     stops = stopwords(lang)
     bags = [Counter(_content_terms(s, stops, lang)) for s in sentences]
