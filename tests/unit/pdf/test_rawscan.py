@@ -98,6 +98,15 @@ def test_an_encrypted_stream_too_large_for_the_ratio_bound_is_not_vouched_for() 
     assert streams_are_bounded(data, encrypted=False)
 
 
+def test_a_large_flate_image_is_left_to_the_per_page_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a Flate image too large for the ratio bound: it could be some page's /Contents, which only the
+    # per-page guard can tell, and decoding every image to find out would cost more than that guard
+    image = _stream("/Type /XObject /Subtype /Image /Filter /FlateDecode", zlib.compress(os.urandom(70_000)))
+    data = _one_page(_stream("/Filter /FlateDecode", zlib.compress(PAGE)), image)
+    monkeypatch.setattr(rawscan, "_inflate_within", lambda *args: pytest.fail("the image was decoded"))
+    assert not streams_are_bounded(data, encrypted=False)
+
+
 def test_image_filters_end_what_is_decoded() -> None:
     data = raw_pdf([os.urandom(200_000)], filter_name="DCTDecode")
     assert streams_are_bounded(data, encrypted=True)

@@ -118,7 +118,7 @@ def open_structure(
     readers = [_structure_from_pdfium, _structure_from_pypdf]
     if engine == "pypdf" or load_pdfium() is None:
         readers.reverse()
-    failures: list[Exception] = []
+    failures: dict[object, Exception] = {}
     for read in readers:
         try:
             structure = read(data)
@@ -126,10 +126,11 @@ def open_structure(
         except PermanentError:
             raise
         except Exception as exc:
-            failures.append(exc)
+            failures[read] = exc
     else:
+        cause = failures.get(_structure_from_pypdf) or failures[readers[0]]  # pypdf's reasons say more
         raise PermanentError(
-            f"the PDF structure is unreadable: {one_line(failures[0])}", code=ErrorCode.CORRUPT_PDF
+            f"the PDF structure is unreadable: {one_line(cause)}", code=ErrorCode.CORRUPT_PDF
         )
     if structure.page_count == 0:
         structure.close()

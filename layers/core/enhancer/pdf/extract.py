@@ -111,8 +111,9 @@ def build_result(
     labels, when the engine gave them); shared with the page-range fan-in (``enhancer.pdf.pages``) so
     both give the same result."""
     layout = analyse_pages(pages, patterns, styles=styles, labels=labels)
-    meaningful = sum(ch.isalnum() for text in layout.body for ch in text)
-    if meaningful < MIN_TEXT_CHARS_PER_PAGE * structure.page_count:
+    needed = MIN_TEXT_CHARS_PER_PAGE * structure.page_count
+    meaningful = _letters_and_digits(layout.body, needed)
+    if meaningful < needed:
         raise PermanentError(
             f"no usable text layer: {meaningful} letters or digits on {structure.page_count} page(s) "
             "(scanned or image-only; run OCR first)",
@@ -133,6 +134,16 @@ def build_result(
         engine=engine_used,
         extract_ms=round((time.perf_counter() - started) * 1000),
     )
+
+
+def _letters_and_digits(pages: list[str], enough: int) -> int:
+    """Letters and digits on the pages, counted until there are ``enough``."""
+    count = 0
+    for text in pages:
+        count += sum(map(str.isalnum, text))
+        if count >= enough:
+            break
+    return count
 
 
 def engine_order(engine: Literal["auto", "pdfium", "pypdf"]) -> list[TextEngine]:

@@ -81,7 +81,8 @@ def _check_streams(data: bytes, encrypted: bool) -> None:
         entries = _stream_dictionary(data, _object_start(data, keyword), keyword)
         start = _data_start(data, keyword + 6)
         extent = _farthest_extent(data, start, entries.get("Length"), lengths)
-        _check_stream(data, start, extent, _filters(entries.get("Filter")), encrypted, budget)
+        image = entries.get("Subtype") == "Image"
+        _check_stream(data, start, extent, _filters(entries.get("Filter")), encrypted or image, budget)
 
 
 def _data_start(data: bytes, position: int) -> int:
@@ -219,15 +220,19 @@ def _farthest_extent(data: bytes, start: int, length: object, lengths: _Indirect
 
 
 def _check_stream(
-    data: bytes, start: int, extent: int, filters: list[str], encrypted: bool, budget: list[int]
+    data: bytes, start: int, extent: int, filters: list[str], undecodable: bool, budget: list[int]
 ) -> None:
+    """Raise ``_Unsure`` unless the stream's filters bound it under the limit or a trial decode does.
+    ``undecodable`` streams get no trial decode: encrypted ones, and images, whose decoding would be wasted
+    work unless some page draws one as its /Contents (which PDFium decodes whatever the subtype), a thing
+    only the per-page guard, walking the pages, can tell."""
     decoded = list(_until_image_filter(filters))
     bound = extent
     for name in decoded:
         bound *= _RATIOS[name]
     if bound <= MAX_STREAM_BYTES:
         return
-    if encrypted or not all(name in _FLATE for name in decoded):
+    if undecodable or not all(name in _FLATE for name in decoded):
         raise _Unsure("a stream too large to bound without decoding it")
     _inflate_within(memoryview(data)[start : start + extent], len(decoded), budget)
 
