@@ -53,6 +53,9 @@ _TOKEN = re.compile(
     re.S,
 )
 _OPENERS = {b"<<": b">>", b"[": b"]"}
+_ONE_BYTE_TOKENS = {
+    bytes([byte]) for byte in b"/0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+}
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
 
@@ -155,7 +158,8 @@ def _stream_dictionary(data: bytes, position: int, keyword: int) -> dict[str, ob
                 if key is not None:
                     raise _Unsure("a dictionary key without a value")
                 closed = True
-        elif depth == 0 or _unreadable(token):
+        elif depth == 0 or (len(token) == 1 and token not in _ONE_BYTE_TOKENS):
+            # a byte no other token took: an unbalanced or nested parenthesis, a brace, a stray ">"
             raise _Unsure("a token the scan cannot read")
         elif depth == 1 and key is not None:
             entries[key] = _scalar(token)
@@ -169,13 +173,6 @@ def _stream_dictionary(data: bytes, position: int, keyword: int) -> dict[str, ob
     if not closed:
         raise _Unsure("no complete dictionary before a stream keyword")
     return entries
-
-
-def _unreadable(token: bytes) -> bool:
-    """A byte no other token took (an unbalanced parenthesis, a brace), or a string the pattern cut short."""
-    return (len(token) == 1 and not token.isalnum() and token != b"/") or (
-        token[:1] == b"(" and token[-1:] != b")"
-    )
 
 
 def _name(token: bytes) -> str:
