@@ -1,6 +1,7 @@
 """The raw scan vouches for a file only when no stream can inflate past the limit in PDFium."""
 
 import os
+import time
 import zlib
 
 import pytest
@@ -58,6 +59,19 @@ def test_a_bomb_behind_a_chained_filter_is_not() -> None:
     # and the same chain around real text is read
     benign = raw_pdf([zlib.compress(zlib.compress(PAGE))], filter_name="[/Fl /FlateDecode]")
     assert streams_are_bounded(benign, encrypted=False)
+
+
+def test_a_filter_the_scan_does_not_know_passes_the_bound_on(flate_bomb: bytes) -> None:
+    data = _one_page(_stream("/Filter [/Crypt /FlateDecode]", flate_bomb))
+    assert not streams_are_bounded(data, encrypted=False)
+
+
+def test_many_streams_without_endstream_are_scanned_in_linear_time() -> None:
+    # Given 20,000 tiny stream objects and no endstream anywhere: each runs to the end of the file
+    body = b"".join(b"%d 0 obj\n<< /Length 1 >>\nstream\nx\nendobj\n" % n for n in range(1, 20_001))
+    started = time.perf_counter()
+    assert streams_are_bounded(b"%PDF-1.7\n" + body, encrypted=False)
+    assert time.perf_counter() - started < 2
 
 
 def test_an_escaped_filter_name_is_read_as_the_filter(flate_bomb: bytes) -> None:

@@ -6,13 +6,14 @@ finds each such keyword, parses the dictionary before it, and bounds what PDFium
 the bytes up to the farthest place the stream can end (its ``/Length``, or the next ``endstream`` when
 the length is wrong, as PDFium reads it): filters that cannot cross ``MAX_STREAM_BYTES`` by their
 worst-case ratio need no decoding, Flate chains that might are decoded once, in chunks, up to the limit.
-Image filters end what PDFium decodes of a stream for text.
+Image filters pass the bytes on undecoded, as PDFium does when it reads a stream for text.
 
 ``streams_are_bounded`` answers False whenever it cannot vouch for the file (a stream over the limit, a
 ``stream`` keyword it cannot explain, a dictionary it cannot parse, an encrypted or non-Flate stream too
 large to bound, more trial decoding than ``SCAN_DECODE_BUDGET``); the caller then checks page by page.
 """
 
+import bisect
 import re
 import zlib
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ from enhancer.pdf.engines import FLATE_MAX_RATIO, MAX_STREAM_BYTES
 SCAN_DECODE_BUDGET = MAX_STREAM_BYTES
 # Worst-case output per input byte of PDFium's non-image decoders: RunLength turns 2 bytes into 128,
 # ASCII85's "z" one byte into 4, an LZW code of at least 9 bits names a string of at most 4096 bytes.
+# Any other filter counts 1:1: the image ones PDFium leaves to the image decoder (never run for text),
+# and a name it does not know it treats as an image filter.
 _RATIOS = {
     "FlateDecode": FLATE_MAX_RATIO,
     "Fl": FLATE_MAX_RATIO,
@@ -41,6 +44,7 @@ _CHUNK = 1024 * 1024
 
 _WS = rb"\x00\t\n\x0c\r "
 _HEADER_TAIL = re.compile(rb"(?<![0-9])(\d+)[" + _WS + rb"]+(\d+)[" + _WS + rb"]+\Z")
+_ENDSTREAM = re.compile(rb"endstream")
 _INTEGER_OBJECT = re.compile(rb"obj[" + _WS + rb"]*(\d+)[" + _WS + rb"]*endobj")
 # Tokens after whitespace and comments; every other byte falls in one, the last alternative catching
 # what the scan cannot read.
@@ -73,7 +77,7 @@ def streams_are_bounded(data: bytes, *, encrypted: bool) -> bool:
 
 
 def _check_streams(data: bytes, encrypted: bool) -> None:
-    lengths = _IndirectLengths(data)
+    index = _RawIndex(data)
     budget = [SCAN_DECODE_BUDGET]
     position = data.find(b"stream")
     while position >= 0:
@@ -83,7 +87,7 @@ def _check_streams(data: bytes, encrypted: bool) -> None:
             continue  # part of a longer word such as endstream
         entries = _stream_dictionary(data, _object_start(data, keyword), keyword)
         start = _data_start(data, keyword + 6)
-        extent = _farthest_extent(data, start, entries.get("Length"), lengths)
+        extent = _farthest_extent(data, start, entries.get("Length"), index)
         image = entries.get("Subtype") == "Image"
         _check_stream(data, start, extent, _filters(entries.get("Filter")), encrypted or image, budget)
 
@@ -108,14 +112,23 @@ def _object_start(data: bytes, keyword: int) -> int:
     return at + 3
 
 
-class _IndirectLengths:
-    """Values of the plain integer objects in the file, by object number, read the first time one is asked
-    for (several when incremental updates rewrote the object)."""
+class _RawIndex:
+    """Where every ``endstream`` of the file is, and the values of its plain integer objects by object
+    number (the indirect lengths), read the first time one is asked for (several when incremental updates
+    rewrote the object)."""
 
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.values: dict[tuple[int, int], list[int]] | None = None
-        self.last_end = data.rfind(b"endstream")
+        self.ends = [match.start() for match in _ENDSTREAM.finditer(data)]
+
+    def next_end(self, position: int) -> int:
+        """Where the first ``endstream`` after ``position`` starts; the file's end when there is none."""
+        at = bisect.bisect_left(self.ends, position)
+        return self.ends[at] if at < len(self.ends) else len(self.data)
+
+    def last_end(self) -> int:
+        return self.ends[-1] if self.ends else len(self.data)
 
     def get(self, ref: tuple[int, int]) -> list[int] | None:
         if self.values is None:
@@ -200,18 +213,18 @@ def _filters(value: object) -> list[str]:
     raise _Unsure("a /Filter that is not a name or an array of names")
 
 
-def _farthest_extent(data: bytes, start: int, length: object, lengths: _IndirectLengths) -> int:
+def _farthest_extent(data: bytes, start: int, length: object, index: _RawIndex) -> int:
     """The most bytes PDFium can take as the stream's data: its ``/Length`` when that fits the file, else up
     to the next ``endstream`` (or the file's end); an indirect length not written plainly in the file could
     be anything, so up to the last ``endstream``."""
-    following = data.find(b"endstream", start)
-    farthest = (following if following >= 0 else len(data)) - start
+    following = index.next_end(start)
+    farthest = following - start
     candidates: list[int] = []
     if isinstance(length, int):
         candidates = [length]
     elif isinstance(length, tuple):
-        known = lengths.get(length)
-        candidates = known if known is not None else [max(lengths.last_end, following) - start]
+        known = index.get(length)
+        candidates = known if known is not None else [max(index.last_end(), following) - start]
     fitting = [value for value in candidates if 0 < value <= len(data) - start]
     return max([farthest, *fitting])
 
@@ -223,29 +236,21 @@ def _check_stream(
     ``undecodable`` streams get no trial decode: encrypted ones, and images, whose decoding would be wasted
     work unless some page draws one as its /Contents (which PDFium decodes whatever the subtype), a thing
     only the per-page guard, walking the pages, can tell."""
-    decoded = list(_until_image_filter(filters))
     bound = extent
-    for name in decoded:
-        bound *= _RATIOS[name]
+    for name in filters:
+        bound *= _RATIOS.get(name, 1)
     if bound <= MAX_STREAM_BYTES:
         return
-    if undecodable or not all(name in _FLATE for name in decoded):
+    if undecodable or not all(name in _FLATE for name in filters):
         raise _Unsure("a stream too large to bound without decoding it")
-    _inflate_within(memoryview(data)[start : start + extent], len(decoded), budget)
-
-
-def _until_image_filter(filters: list[str]) -> Iterator[str]:
-    """The filters PDFium applies to a stream read as content: it stops at the first image or unknown one."""
-    for name in filters:
-        if name not in _RATIOS:
-            return
-        yield name
+    _inflate_within(memoryview(data)[start : start + extent], len(filters), budget)
 
 
 def _inflate_within(raw: memoryview, stages: int, budget: list[int]) -> None:
     """Inflate ``stages`` chained Flate layers chunk by chunk, holding one chunk at a time, and give up once
     a layer passes ``MAX_STREAM_BYTES`` or the scan's budget runs out."""
-    chunks: Iterator[bytes] = (bytes(raw[at : at + _CHUNK // 16]) for at in range(0, len(raw), _CHUNK // 16))
+    step = _CHUNK // 16
+    chunks: Iterator[bytes] = (bytes(raw[at : at + step]) for at in range(0, len(raw), step))
     for _ in range(stages):
         chunks = _inflate(chunks, budget)
     for _ in chunks:
@@ -255,18 +260,19 @@ def _inflate_within(raw: memoryview, stages: int, budget: list[int]) -> None:
 def _inflate(chunks: Iterator[bytes], budget: list[int]) -> Iterator[bytes]:
     inflater = zlib.decompressobj()
     produced = 0
-    for chunk in chunks:
-        pending = chunk
-        while pending and not inflater.eof:
-            try:
+    try:
+        for chunk in chunks:
+            pending = chunk
+            while pending and not inflater.eof:
                 out = inflater.decompress(pending, _CHUNK)
-            except zlib.error:
-                return  # PDFium keeps what it inflated before the damage, as here
-            pending = inflater.unconsumed_tail
-            produced += len(out)
-            budget[0] -= len(out)
-            if produced > MAX_STREAM_BYTES or budget[0] < 0:
-                raise _Unsure("a stream inflates past the limit, or the scan's decoding budget is spent")
-            yield out
-        if inflater.eof:
-            return
+                pending = inflater.unconsumed_tail
+                produced += len(out)
+                budget[0] -= len(out)
+                if produced > MAX_STREAM_BYTES or budget[0] < 0:
+                    raise _Unsure("a stream inflates past the limit, or the scan's decoding budget is spent")
+                yield out
+            if inflater.eof:
+                return
+        yield inflater.flush()  # the little a match in progress still holds once the input is used up
+    except zlib.error:
+        return  # PDFium keeps what it inflated before the damage, as this does
