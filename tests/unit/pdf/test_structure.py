@@ -75,3 +75,12 @@ def test_the_other_engine_opens_on_first_use_only(samples_dir: Path) -> None:
     assert structure.pypdf_reader() is reader
     structure.close()
     assert structure.pdfium is None
+
+
+def test_open_pdf_reads_the_structure_with_the_engine_asked_for(samples_dir: Path) -> None:
+    from enhancer.pdf.pages import open_pdf
+
+    path = samples_dir / "research-paper.pdf"
+    _, structure = open_pdf(path, max_file_bytes=10**7, max_pages=500, engine="pypdf")
+    assert structure.reader is not None
+    assert structure.pdfium is None

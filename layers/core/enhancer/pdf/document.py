@@ -32,6 +32,7 @@ _MAX_OUTLINE_DEPTH = 32
 # pypdf reports recoverable damage (and missing optional fontTools) as log warnings; a damaged
 # but readable PDF is normal input here, not something to flood the Lambda log with.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -61,7 +62,7 @@ class PdfStructure:
             try:
                 self.reader = _open_pypdf(self.data)
             except Exception as exc:
-                logging.getLogger(__name__).debug("pypdf cannot open the file: %s", one_line(exc))
+                logger.debug("pypdf cannot open the file: %s", one_line(exc))
         return self.reader
 
     def pdfium_document(self) -> Any:
@@ -72,7 +73,7 @@ class PdfStructure:
             try:
                 self.pdfium = pdfium.PdfDocument(self.data)
             except pdfium.PdfiumError as exc:
-                logging.getLogger(__name__).debug("PDFium cannot open the file: %s", one_line(exc))
+                logger.debug("PDFium cannot open the file: %s", one_line(exc))
         return self.pdfium
 
     def streams_bounded(self) -> bool:
@@ -369,7 +370,7 @@ def _pypdf_labels(reader: PdfReader) -> list[str] | None:
         return list(reader.page_labels)
     except Exception as exc:
         # A damaged label tree costs the labels, never the document.
-        logging.getLogger(__name__).debug("page labels unreadable: %s", exc)
+        logger.debug("page labels unreadable: %s", exc)
         return None
 
 
@@ -381,7 +382,7 @@ def _pdfium_labels(doc: Any, raw: Any) -> list[str] | None:
             return None
         return [doc.get_page_label(index) for index in range(len(doc))]
     except Exception as exc:
-        logging.getLogger(__name__).debug("page labels unreadable: %s", exc)
+        logger.debug("page labels unreadable: %s", exc)
         return None
 
 

@@ -1,4 +1,4 @@
-"""The file-wide inflation check: every stream of a PDF bounded from its raw bytes, without a parser.
+"""The file-wide inflation check: every stream of a PDF bounded from its raw bytes, before an engine reads it.
 
 A stream is always a top-level indirect object written in the file itself (never inside an object
 stream), so every stream PDFium can decode starts after a ``stream`` keyword in the raw bytes. The scan
@@ -9,8 +9,9 @@ worst-case ratio need no decoding, Flate chains that might are decoded once, in 
 Image filters pass the bytes on undecoded, as PDFium does when it reads a stream for text.
 
 ``streams_are_bounded`` answers False whenever it cannot vouch for the file (a stream over the limit, a
-``stream`` keyword it cannot explain, a dictionary it cannot parse, an encrypted or non-Flate stream too
-large to bound, more trial decoding than ``SCAN_DECODE_BUDGET``); the caller then checks page by page.
+``stream`` keyword it cannot explain, a dictionary it cannot parse, an encrypted stream, an image or a
+non-Flate chain too large to bound without decoding, more trial decoding than ``SCAN_DECODE_BUDGET``);
+the caller then checks page by page.
 """
 
 import bisect
