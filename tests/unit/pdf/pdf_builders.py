@@ -3,21 +3,8 @@
 import zlib
 
 
-def raw_pdf(pages: list[bytes], filter_name: str | None = None) -> bytes:
-    """A minimal valid PDF whose page content streams are given raw (already encoded)."""
-    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>"]
-    count = len(pages)
-    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(count))
-    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode())
-    font_id = 3 + 2 * count
-    for i, content in enumerate(pages):
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
-            f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode()
-        )
-        filt = f" /Filter /{filter_name}" if filter_name else ""
-        objects.append(f"<< /Length {len(content)}{filt} >>\nstream\n".encode() + content + b"\nendstream")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+def pdf_from_objects(objects: list[bytes]) -> bytes:
+    """A PDF of the given object bodies, numbered from 1 (the catalog), with a correct xref table."""
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -28,6 +15,35 @@ def raw_pdf(pages: list[bytes], filter_name: str | None = None) -> bytes:
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def raw_pdf(pages: list[bytes], filter_name: str | None = None, catalog: str = "") -> bytes:
+    """A minimal valid PDF whose page content streams are given raw (already encoded) with the filter
+    ``filter_name`` (a name, or an array as written); ``catalog`` adds entries to the document catalog."""
+    objects: list[bytes] = [f"<< /Type /Catalog /Pages 2 0 R {catalog}>>".encode()]
+    count = len(pages)
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(count))
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode())
+    font_id = 3 + 2 * count
+    for i, content in enumerate(pages):
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
+            f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode()
+        )
+        objects.append(
+            f"<< /Length {len(content)}{_filter(filter_name)} >>\nstream\n".encode()
+            + content
+            + b"\nendstream"
+        )
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    return pdf_from_objects(objects)
+
+
+def _filter(name: str | None) -> str:
+    """`` /Filter`` with one name (``FlateDecode``) or an array given as written (``[/Fl /Fl]``)."""
+    if not name:
+        return ""
+    return f" /Filter {name}" if name.startswith("[") else f" /Filter /{name}"
 
 
 def text_page(*lines: str) -> bytes:
@@ -81,13 +97,4 @@ def form_dag_pdf(
                 + content
                 + b"\nendstream"
             )
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return pdf_from_objects(objects)

@@ -1,14 +1,17 @@
-"""Opening a PDF: the input checks, then pypdf for structure (encryption, metadata, outline).
+"""Opening a PDF: the input checks, then its structure (page count, encryption, metadata, outline,
+printed page labels) from one engine's document, which then serves the page text too.
 
-PDFium stands in for the structure when pypdf cannot parse the file, so a document only one
-engine can read is still processed.
+PDFium reads the structure unless the caller asked for pypdf or pypdfium2 does not import; the other
+engine stands in when the preferred one cannot parse the file, so a document only one engine can read
+is still processed. The other engine's document is opened only when something needs it (a page the
+first cannot read, the per-page inflation guard).
 """
 
 import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pypdf import PasswordType, PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
@@ -18,6 +21,7 @@ from enhancer.models import ErrorCode
 from enhancer.models.bounded import AUTHOR_MAX_CHARS, TITLE_MAX_CHARS, cut
 from enhancer.models.extraction import OutlineEntry
 from enhancer.pdf.engines import load_pdfium, one_line, pypdf_limits
+from enhancer.pdf.rawscan import streams_are_bounded
 
 # The PDF spec lets the header sit anywhere in the first 1024 bytes.
 HEADER_WINDOW = 1024
@@ -28,16 +32,62 @@ _MAX_OUTLINE_DEPTH = 32
 # pypdf reports recoverable damage (and missing optional fontTools) as log warnings; a damaged
 # but readable PDF is normal input here, not something to flood the Lambda log with.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+logger = logging.getLogger(__name__)
 
 
 @dataclass
 class PdfStructure:
+    """What the structure engine read, and the file's documents in both engines, each opened once.
+
+    ``data`` is None for a structure rebuilt from stored fields (the page-range fan-in): it opens neither.
+    """
+
     page_count: int
     title: str | None
     author: str | None
     outline: list[OutlineEntry]
     encrypted: bool
-    reader: PdfReader | None  # None when only PDFium could open the file
+    labels: list[str] | None = None  # printed page labels of every page when the PDF defines /PageLabels
+    reader: PdfReader | None = None  # pypdf's reader once opened; use ``pypdf_reader()``
+    data: bytes | None = field(default=None, repr=False)
+    pdfium: Any = field(default=None, repr=False)  # PDFium's document once opened; use ``pdfium_document()``
+    _pypdf_tried: bool = field(default=False, init=False, repr=False)
+    _pdfium_tried: bool = field(default=False, init=False, repr=False)
+    _bounded: bool | None = field(default=None, init=False, repr=False)
+
+    def pypdf_reader(self) -> PdfReader | None:
+        """pypdf's reader, opened on first use; None when pypdf cannot parse the file."""
+        if self.reader is None and self.data is not None and not self._pypdf_tried:
+            self._pypdf_tried = True
+            try:
+                self.reader = _open_pypdf(self.data)
+            except Exception as exc:
+                logger.debug("pypdf cannot open the file: %s", one_line(exc))
+        return self.reader
+
+    def pdfium_document(self) -> Any:
+        """PDFium's document, opened on first use; None when pypdfium2 is missing or cannot parse the file."""
+        pdfium = load_pdfium()
+        if self.pdfium is None and self.data is not None and pdfium is not None and not self._pdfium_tried:
+            self._pdfium_tried = True
+            try:
+                self.pdfium = pdfium.PdfDocument(self.data)
+            except pdfium.PdfiumError as exc:
+                logger.debug("PDFium cannot open the file: %s", one_line(exc))
+        return self.pdfium
+
+    def streams_bounded(self) -> bool:
+        """Whether the raw scan vouches that no stream of the file inflates past the limit (computed once)."""
+        if self._bounded is None:
+            self._bounded = self.data is not None and streams_are_bounded(self.data, encrypted=self.encrypted)
+        return self._bounded
+
+    def close(self) -> None:
+        """Release PDFium's document now rather than when the structure is collected."""
+        if self.pdfium is not None:
+            self.pdfium.close()
+            self.pdfium = None
+            self._pdfium_tried = True
 
 
 def read_source(source: bytes | Path, max_file_bytes: int) -> bytes:
@@ -60,18 +110,34 @@ def read_source(source: bytes | Path, max_file_bytes: int) -> bytes:
     return data
 
 
-def open_structure(data: bytes, max_pages: int) -> PdfStructure:
-    """Page count, metadata and outline; raises ENCRYPTED, CORRUPT_PDF or TOO_MANY_PAGES."""
-    try:
-        with pypdf_limits():
-            structure = _structure_from_pypdf_strict_first(data)
-    except PermanentError:
-        raise
-    except Exception as exc:
-        structure = _structure_from_pdfium(data, cause=exc)
+def open_structure(
+    data: bytes, max_pages: int, engine: Literal["auto", "pdfium", "pypdf"] = "auto"
+) -> PdfStructure:
+    """Page count, metadata and outline from the engine's document (PDFium unless ``engine`` is pypdf or
+    pypdfium2 is missing; the other when it cannot parse the file); raises ENCRYPTED, CORRUPT_PDF or
+    TOO_MANY_PAGES."""
+    readers = [_structure_from_pdfium, _structure_from_pypdf]
+    if engine == "pypdf" or load_pdfium() is None:
+        readers.reverse()
+    failures: dict[object, Exception] = {}
+    for read in readers:
+        try:
+            structure = read(data)
+            break
+        except PermanentError:
+            raise
+        except Exception as exc:
+            failures[read] = exc
+    else:
+        cause = failures.get(_structure_from_pypdf) or failures[readers[0]]  # pypdf's reasons say more
+        raise PermanentError(
+            f"the PDF structure is unreadable: {one_line(cause)}", code=ErrorCode.CORRUPT_PDF
+        )
     if structure.page_count == 0:
+        structure.close()
         raise PermanentError("the PDF has no pages", code=ErrorCode.CORRUPT_PDF)
     if structure.page_count > max_pages:
+        structure.close()
         raise PermanentError(
             f"{structure.page_count} pages is more than the limit of {max_pages} (MAX_PAGES)",
             code=ErrorCode.TOO_MANY_PAGES,
@@ -79,33 +145,44 @@ def open_structure(data: bytes, max_pages: int) -> PdfStructure:
     return structure
 
 
-def _structure_from_pypdf_strict_first(data: bytes) -> PdfStructure:
+def _open_pypdf(data: bytes) -> PdfReader:
     """Strict parsing first: a well-formed file then skips pypdf's repair scan of every object header
     (about two thirds of its opening time on real files); anything strict mode rejects is re-read leniently.
     """
-    try:
-        return _structure_from_pypdf(data, strict=True)
-    except PermanentError:
-        raise
-    except Exception:
-        return _structure_from_pypdf(data, strict=False)
+    with pypdf_limits():
+        try:
+            return _pypdf_reader(data, strict=True)
+        except PermanentError:
+            raise
+        except Exception:
+            return _pypdf_reader(data, strict=False)
 
 
-def _structure_from_pypdf(data: bytes, *, strict: bool) -> PdfStructure:
+def _pypdf_reader(data: bytes, *, strict: bool) -> PdfReader:
     reader = PdfReader(io.BytesIO(data), strict=strict)
-    encrypted = reader.is_encrypted
     # An empty user password (owner-password-only files) opens; anything else needs the password.
-    if encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+    if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
         raise _encrypted()
-    page_count = len(reader.pages)
-    title, author = _pypdf_metadata(reader)
+    len(reader.pages)  # strict mode's complaints about the page tree surface here
+    return reader
+
+
+def _structure_from_pypdf(data: bytes) -> PdfStructure:
+    with pypdf_limits():
+        reader = _open_pypdf(data)
+        page_count = len(reader.pages)
+        title, author = _pypdf_metadata(reader)
+        outline = _pypdf_outline(reader)
+        labels = _pypdf_labels(reader)
     return PdfStructure(
         page_count=page_count,
         title=title,
         author=author,
-        outline=_pypdf_outline(reader),
-        encrypted=encrypted,
+        outline=outline,
+        encrypted=reader.is_encrypted,
+        labels=labels,
         reader=reader,
+        data=data,
     )
 
 
@@ -227,43 +304,86 @@ def _resolved(value: Any) -> Any:
     return value.get_object() if value is not None else None
 
 
-def _structure_from_pdfium(data: bytes, cause: Exception) -> PdfStructure:
+def _structure_from_pdfium(data: bytes) -> PdfStructure:
     pdfium = load_pdfium()
     if pdfium is None:
-        raise PermanentError(
-            f"the PDF structure is unreadable: {one_line(cause)}", code=ErrorCode.CORRUPT_PDF
-        )
+        raise RuntimeError("pypdfium2 is not installed")
     try:
         doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         if exc.err_code == pdfium.raw.FPDF_ERR_PASSWORD:
             raise _encrypted() from exc
-        raise PermanentError(
-            f"the PDF structure is unreadable: {one_line(cause)}", code=ErrorCode.CORRUPT_PDF
-        ) from exc
+        raise
+    try:
+        title, author = _pdfium_metadata(doc)
+        return PdfStructure(
+            page_count=len(doc),
+            title=title,
+            author=author,
+            outline=_pdfium_outline(doc),
+            # -1 means no security handler; an owner-password-only file opens with the empty password.
+            encrypted=pdfium.raw.FPDF_GetSecurityHandlerRevision(doc.raw) != -1,
+            labels=_pdfium_labels(doc, pdfium.raw),
+            data=data,
+            pdfium=doc,
+        )
+    except Exception:
+        doc.close()
+        raise
+
+
+def _pdfium_metadata(doc: Any) -> tuple[str | None, str | None]:
     try:
         meta = doc.get_metadata_dict(skip_empty=True)
-        outline = []
-        for bookmark in doc.get_toc():
+    except Exception:
+        # Unreadable metadata is no reason to lose the document.
+        return None, None
+    return _clean(meta.get("Title"), TITLE_MAX_CHARS), _clean(meta.get("Author"), AUTHOR_MAX_CHARS)
+
+
+def _pdfium_outline(doc: Any) -> list[OutlineEntry]:
+    """The outline, flattened with levels, within the same bounds as pypdf's walk."""
+    entries: list[OutlineEntry] = []
+    try:
+        for bookmark in doc.get_toc(max_depth=_MAX_OUTLINE_DEPTH + 1):
+            if len(entries) >= _MAX_OUTLINE_ENTRIES:
+                break
             dest = bookmark.get_dest()
             index = dest.get_index() if dest is not None else None
-            outline.append(
+            entries.append(
                 OutlineEntry(
                     title=_clean(bookmark.get_title(), TITLE_MAX_CHARS) or "",
                     page=index + 1 if index is not None else None,
                     level=bookmark.level,
                 )
             )
-        return PdfStructure(
-            page_count=len(doc),
-            title=_clean(meta.get("Title"), TITLE_MAX_CHARS),
-            author=_clean(meta.get("Author"), AUTHOR_MAX_CHARS),
-            outline=outline,
-            encrypted=False,
-            reader=None,
-        )
-    finally:
-        doc.close()
+    except Exception:
+        # A broken outline is no reason to lose the document: detection falls back to headings.
+        return entries
+    return entries
+
+
+def _pypdf_labels(reader: PdfReader) -> list[str] | None:
+    try:
+        if "/PageLabels" not in reader.root_object:
+            return None
+        return list(reader.page_labels)
+    except Exception as exc:
+        # A damaged label tree costs the labels, never the document.
+        logger.debug("page labels unreadable: %s", exc)
+        return None
+
+
+def _pdfium_labels(doc: Any, raw: Any) -> list[str] | None:
+    # PDFium answers 0 bytes only without a /PageLabels tree; with one, every page has a label
+    # (its number where no range covers it), so the first page tells whether the tree exists.
+    try:
+        if raw.FPDF_GetPageLabel(doc.raw, 0, None, 0) == 0:
+            return None
+        return [doc.get_page_label(index) for index in range(len(doc))]
+    except Exception as exc:
+        logger.debug("page labels unreadable: %s", exc)
+        return None
 
 
 def _clean(value: object, limit: int) -> str | None:

@@ -1,11 +1,12 @@
 """Page text from PDFium (fast, native) or pypdf (pure Python), with the same bounds for both.
 
 Bounds: pypdf decodes every stream under ``pypdf_limits`` (its own Configuration limits, lowered);
-before PDFium sees a page, the page's content streams that could inflate past the same limit are
-decoded once by pypdf under that limit (``check_page_inflation``), because PDFium itself would
-inflate them unchecked; the forms are walked as a graph, each object once, within a work budget
-(a page over it is read by pypdf, under pypdf's limits). Images are never decoded for text by either
-engine. Page text is capped at ``MAX_PAGE_CHARS``.
+PDFium inflates streams unchecked, so before it reads a page either the raw scan of the whole file
+(``enhancer.pdf.rawscan``) vouches that no stream can cross the same limit, or the page passes
+``check_page_inflation``: its content streams that could inflate past the limit are decoded once by
+pypdf under that limit, the forms walked as a graph, each object once, within a work budget (a page over
+it is read by pypdf, under pypdf's limits). Images are never decoded for text by either engine. Page
+text is capped at ``MAX_PAGE_CHARS``.
 """
 
 import logging
@@ -33,7 +34,7 @@ MAX_STREAM_BYTES = 64 * 1024 * 1024  # decoded bytes of one stream; real page co
 MAX_PAGE_CHARS = 100_000  # a dense page holds ~6,000 characters
 # zlib cannot expand input by more than ~1032:1, so a single-Flate stream smaller than this
 # cannot cross MAX_STREAM_BYTES and needs no trial decode.
-_FLATE_MAX_RATIO = 1032
+FLATE_MAX_RATIO = 1032
 _MAX_FORM_DEPTH = 32
 # Objects the inflation guard visits per page; a real page has a few dozen forms at most.
 FORM_WORK_BUDGET = 5_000
@@ -272,5 +273,5 @@ def _may_exceed_limit(stream: StreamObject) -> bool:
         return raw_length > MAX_STREAM_BYTES
     names = list(filters) if isinstance(filters, ArrayObject) else [filters]
     if names in (["/FlateDecode"], ["/Fl"]):
-        return raw_length * _FLATE_MAX_RATIO > MAX_STREAM_BYTES
+        return raw_length * FLATE_MAX_RATIO > MAX_STREAM_BYTES
     return True  # other or chained filters: no cheap bound, decode once under the limit

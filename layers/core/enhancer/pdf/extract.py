@@ -4,7 +4,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from enhancer.config import ChapterPatternsConfig, ProfileConfig
 from enhancer.errors import PermanentError
@@ -13,13 +13,7 @@ from enhancer.models.extraction import ExtractionResult
 from enhancer.models.result import PdfInfo
 from enhancer.pdf.chapters import detect_chapters
 from enhancer.pdf.document import PdfStructure, open_structure, read_source
-from enhancer.pdf.engines import (
-    TextEngine,
-    check_page_inflation,
-    load_pdfium,
-    pdfium_page,
-    pypdf_page_text,
-)
+from enhancer.pdf.engines import TextEngine, check_page_inflation, load_pdfium, pdfium_page, pypdf_page_text
 from enhancer.pdf.layout import analyse_pages
 from enhancer.pdf.typography import StyledLine
 
@@ -45,16 +39,19 @@ def extract_pdf(
 ) -> ExtractionResult:
     """Page text and chapters of one PDF; bad input raises ``PermanentError`` with its error code.
 
-    pypdf reads the structure; page text comes from PDFium for ``auto``/``pdfium`` when pypdfium2
-    imports, else from pypdf, and a document or page one engine cannot read is read by the other.
-    With ``ocr``, scanned pages are read by its engine (``enhancer.ocr.pages``).
+    Structure and page text come from PDFium for ``auto``/``pdfium`` when pypdfium2 imports, else from
+    pypdf, and a document or page one engine cannot read is read by the other. With ``ocr``, scanned pages
+    are read by its engine (``enhancer.ocr.pages``).
     """
     started = time.perf_counter()
     data = read_source(source, max_file_bytes)
-    structure = open_structure(data, max_pages)
-    return extract_opened(
-        data, structure, profile=profile, patterns=patterns, engine=engine, started=started, ocr=ocr
-    )
+    structure = open_structure(data, max_pages, engine)
+    try:
+        return extract_opened(
+            data, structure, profile=profile, patterns=patterns, engine=engine, started=started, ocr=ocr
+        )
+    finally:
+        structure.close()
 
 
 def extract_opened(
@@ -114,8 +111,9 @@ def build_result(
     labels, when the engine gave them); shared with the page-range fan-in (``enhancer.pdf.pages``) so
     both give the same result."""
     layout = analyse_pages(pages, patterns, styles=styles, labels=labels)
-    meaningful = sum(ch.isalnum() for text in layout.body for ch in text)
-    if meaningful < MIN_TEXT_CHARS_PER_PAGE * structure.page_count:
+    needed = MIN_TEXT_CHARS_PER_PAGE * structure.page_count
+    meaningful = _letters_and_digits(layout.body, needed)
+    if meaningful < needed:
         raise PermanentError(
             f"no usable text layer: {meaningful} letters or digits on {structure.page_count} page(s) "
             "(scanned or image-only; run OCR first)",
@@ -136,6 +134,16 @@ def build_result(
         engine=engine_used,
         extract_ms=round((time.perf_counter() - started) * 1000),
     )
+
+
+def _letters_and_digits(pages: list[str], enough: int) -> int:
+    """Letters and digits on the pages, counted until there are ``enough``."""
+    count = 0
+    for text in pages:
+        count += sum(map(str.isalnum, text))
+        if count >= enough:
+            break
+    return count
 
 
 def engine_order(engine: Literal["auto", "pdfium", "pypdf"]) -> list[TextEngine]:
@@ -178,70 +186,68 @@ def range_texts(
     engine: Literal["auto", "pdfium", "pypdf"] = "auto",
 ) -> RangeText:
     """Text of one page range with the engine order, fallbacks and limits ``extract_pdf`` uses; only this
-    range's text is ever held."""
+    range's text is ever held. The engines' documents are the structure's (``data`` is the same file)."""
     if not 1 <= first <= last <= structure.page_count:
         raise ValueError(f"pages {first}-{last} are outside 1-{structure.page_count}")
-    order = [name for name in engine_order(engine) if name == "pdfium" or structure.reader is not None]
-    pdfium_doc = None
-    if "pdfium" in order:
-        pdfium = load_pdfium()
-        assert pdfium is not None
-        try:
-            pdfium_doc = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError:
-            order.remove("pdfium")
+    order = engine_order(engine)
+    while order and _document(structure, order[0]) is None:
+        order.pop(0)
     if not order:
         raise PermanentError("neither pypdf nor PDFium can read the page text", code=ErrorCode.CORRUPT_PDF)
-    try:
-        texts: list[str] = []
-        styles: list[list[StyledLine]] = []
-        unreadable = 0
-        for index in range(first - 1, last):
-            read = _page_text(order, structure, pdfium_doc, index)
-            unreadable += read is None
-            texts.append(read[0] if read else "")
-            styles.append(read[1] if read else [])
-        return RangeText(
-            first=first,
-            last=last,
-            texts=texts,
-            unreadable=unreadable,
-            engine=order[0],
-            styles=styles,
-            labels=page_labels(structure, first, last),
-        )
-    finally:
-        if pdfium_doc is not None:
-            pdfium_doc.close()
+    texts: list[str] = []
+    styles: list[list[StyledLine]] = []
+    unreadable = 0
+    for index in range(first - 1, last):
+        read = _page_text(order, structure, index)
+        unreadable += read is None
+        texts.append(read[0] if read else "")
+        styles.append(read[1] if read else [])
+    return RangeText(
+        first=first,
+        last=last,
+        texts=texts,
+        unreadable=unreadable,
+        engine=order[0],
+        styles=styles,
+        labels=structure.labels[first - 1 : last] if structure.labels is not None else None,
+    )
 
 
-def page_labels(structure: PdfStructure, first: int, last: int) -> list[str] | None:
-    """Printed page labels of pages ``first..last`` when the PDF defines ``/PageLabels``, else None."""
-    reader = structure.reader
-    try:
-        if reader is None or "/PageLabels" not in reader.root_object:
-            return None
-        return list(reader.page_labels[first - 1 : last])
-    except Exception as exc:
-        # A damaged label tree costs the labels, never the document.
-        logger.debug("page labels unreadable: %s", exc)
-        return None
+def _document(structure: PdfStructure, engine: TextEngine) -> Any:
+    """The engine's document of the file, opened on first use; None when that engine cannot parse it."""
+    return structure.pdfium_document() if engine == "pdfium" else structure.pypdf_reader()
 
 
 def _page_text(
-    order: list[TextEngine], structure: PdfStructure, pdfium_doc: object, index: int
+    order: list[TextEngine], structure: PdfStructure, index: int
 ) -> tuple[str, list[StyledLine]] | None:
     for name in order:
         try:
-            if name == "pdfium":
-                if structure.reader is not None:
-                    check_page_inflation(structure.reader, index)
-                return pdfium_page(pdfium_doc, index, styled=True)
-            assert structure.reader is not None
-            return pypdf_page_text(structure.reader, index), []
+            document = _document(structure, name)
+            if document is None:
+                continue
+            if name == "pypdf":
+                return pypdf_page_text(document, index), []
+            if not _inflation_checked(structure, index):
+                continue
+            return pdfium_page(document, index, styled=True)
         except PermanentError:
             raise
         except Exception as exc:
             # This engine cannot read the page; the other one may.
             logger.debug("page %d: %s cannot read it: %s", index + 1, name, exc)
     return None
+
+
+def _inflation_checked(structure: PdfStructure, index: int) -> bool:
+    """Whether PDFium may read the page: PDFium inflates streams unchecked, so either the raw scan vouches
+    for every stream of the file or pypdf's per-page guard passes (a bomb raises CORRUPT_PDF, a form graph
+    over the guard's budget raises so the page is read by pypdf). A file neither can vouch for is not
+    read by PDFium."""
+    if structure.streams_bounded():
+        return True
+    reader = structure.pypdf_reader()
+    if reader is None:
+        return False
+    check_page_inflation(reader, index)
+    return True

@@ -7,6 +7,7 @@ one go: ``extract_pdf(data) == build_result(concatenated range_texts(...))`` for
 
 import time
 from pathlib import Path
+from typing import Literal
 
 from enhancer.config import ChapterPatternsConfig, ProfileConfig
 from enhancer.errors import PermanentError
@@ -25,10 +26,16 @@ def page_ranges(page_count: int, per_task: int) -> list[tuple[int, int]]:
     return [(first, min(first + per_task - 1, page_count)) for first in range(1, page_count + 1, per_task)]
 
 
-def open_pdf(source: bytes | Path, *, max_file_bytes: int, max_pages: int) -> tuple[bytes, PdfStructure]:
+def open_pdf(
+    source: bytes | Path,
+    *,
+    max_file_bytes: int,
+    max_pages: int,
+    engine: Literal["auto", "pdfium", "pypdf"] = "auto",
+) -> tuple[bytes, PdfStructure]:
     """The input checks and the structure, as ``extract_pdf`` starts: ENCRYPTED, TOO_MANY_PAGES, … raise."""
     data = read_source(source, max_file_bytes)
-    return data, open_structure(data, max_pages)
+    return data, open_structure(data, max_pages, engine)
 
 
 def result_from_ranges(

@@ -46,6 +46,12 @@ def styled_lines(raw: Any, textpage: Any, text: str, width: float, height: float
     rect = raw.FS_RECTF()
     name = ctypes.create_string_buffer(_NAME_BUFFER)
     flags = ctypes.c_int()
+    # Bound once: these run a few times per line of every page.
+    char_index, char_box, font_info = (
+        raw.FPDFText_GetCharIndexFromTextIndex,
+        raw.FPDFText_GetLooseCharBox,
+        raw.FPDFText_GetFontInfo,
+    )
     bold_cache: dict[tuple[bytes, int], bool] = {}
     width = width or 1.0
     height = height or 1.0
@@ -57,21 +63,22 @@ def styled_lines(raw: Any, textpage: Any, text: str, width: float, height: float
         stripped = line.strip()
         if not stripped:
             continue
-        lead = len(line) - len(line.lstrip())
-        end = len(line.rstrip())
-        samples = sorted({start + lead, start + (lead + end) // 2})
+        lead = line.index(stripped[0])
+        middle = start + (lead + lead + len(stripped)) // 2
         sizes: list[float] = []
         bold = True
         top = left = None
-        for text_index in samples:
-            char = raw.FPDFText_GetCharIndexFromTextIndex(textpage, text_index)
+        for text_index in (start + lead, middle) if middle != start + lead else (middle,):
+            char = char_index(textpage, text_index)
             if char < 0:
                 continue
-            if raw.FPDFText_GetLooseCharBox(textpage, char, rect):
+            if char_box(textpage, char, rect):
                 sizes.append(rect.top - rect.bottom)
                 if top is None:
                     top, left = rect.top, rect.left
-            raw.FPDFText_GetFontInfo(textpage, char, name, _NAME_BUFFER, flags)
+            if not bold:
+                continue  # a line is bold only when both samples are: the second need not be asked
+            font_info(textpage, char, name, _NAME_BUFFER, flags)
             key = (name.value, flags.value)
             is_bold = bold_cache.get(key)
             if is_bold is None:
@@ -83,7 +90,7 @@ def styled_lines(raw: Any, textpage: Any, text: str, width: float, height: float
                     or raw.FPDFText_GetFontWeight(textpage, char) >= 600
                 )
                 bold_cache[key] = is_bold
-            bold = bold and is_bold
+            bold = is_bold
         if not sizes or top is None or left is None:
             continue
         cleaned = stripped.replace("\x02", "-").replace("\ufffe", "-")
