@@ -67,7 +67,7 @@ def extract_opened(
     """``extract_pdf`` after the input checks and the structure: for a caller that needed the page count
     first (the extract step decides from it whether to fan out in page ranges)."""
     started = time.perf_counter() if started is None else started
-    whole = _page_texts(data, structure, engine)
+    whole = _page_texts(structure, engine)
     if ocr is None:
         return build_result(
             whole.texts,
@@ -169,24 +169,18 @@ class RangeText:
     labels: list[str] | None = None
 
 
-def _page_texts(
-    data: bytes, structure: PdfStructure, engine: Literal["auto", "pdfium", "pypdf"]
-) -> RangeText:
-    whole = range_texts(data, structure, 1, structure.page_count, engine)
+def _page_texts(structure: PdfStructure, engine: Literal["auto", "pdfium", "pypdf"]) -> RangeText:
+    whole = range_texts(structure, 1, structure.page_count, engine)
     if whole.unreadable == structure.page_count:
         raise PermanentError("no page of the PDF could be read", code=ErrorCode.CORRUPT_PDF)
     return whole
 
 
 def range_texts(
-    data: bytes,
-    structure: PdfStructure,
-    first: int,
-    last: int,
-    engine: Literal["auto", "pdfium", "pypdf"] = "auto",
+    structure: PdfStructure, first: int, last: int, engine: Literal["auto", "pdfium", "pypdf"] = "auto"
 ) -> RangeText:
-    """Text of one page range with the engine order, fallbacks and limits ``extract_pdf`` uses; only this
-    range's text is ever held. The engines' documents are the structure's (``data`` is the same file)."""
+    """Text of one page range with the engine order, fallbacks and limits ``extract_pdf`` uses, read from the
+    structure's own documents; only this range's text is ever held."""
     if not 1 <= first <= last <= structure.page_count:
         raise ValueError(f"pages {first}-{last} are outside 1-{structure.page_count}")
     order = engine_order(engine)

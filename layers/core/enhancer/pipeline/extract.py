@@ -216,35 +216,40 @@ def _run_extraction(
 
     started = time.perf_counter()
     _, profile = pipeline.config.extraction_profiles.require(profile_name)  # UNKNOWN_PROFILE
-    data, structure = open_pdf(body, max_file_bytes=pipeline.max_file_bytes, max_pages=pipeline.max_pages)
-    ranges = _fan_out_ranges(pipeline, data, structure.page_count)
-    if ranges:
-        plan = PagesPlan(
-            document_id=document_id,
-            profile=profile_name,
-            run=record.run,
-            source=source,
-            page_count=structure.page_count,
-            title=structure.title,
-            author=structure.author,
-            encrypted=structure.encrypted,
-            outline=structure.outline,
-            ranges=ranges,
-            plan_ms=int((time.perf_counter() - started) * 1000),
-            created_at=record.created_at,
-            planned_at=utcnow(),
-        )
-        fan_out(pipeline, plan)
-        return None, []
-    extraction = extract_opened(
-        data,
-        structure,
-        profile=profile,
-        patterns=pipeline.config.chapter_patterns,
-        engine=pipeline.pdf_engine,
-        started=started,
-        ocr=pipeline.ocr,
+    data, structure = open_pdf(
+        body, max_file_bytes=pipeline.max_file_bytes, max_pages=pipeline.max_pages, engine=pipeline.pdf_engine
     )
+    try:
+        ranges = _fan_out_ranges(pipeline, data, structure.page_count)
+        if ranges:
+            plan = PagesPlan(
+                document_id=document_id,
+                profile=profile_name,
+                run=record.run,
+                source=source,
+                page_count=structure.page_count,
+                title=structure.title,
+                author=structure.author,
+                encrypted=structure.encrypted,
+                outline=structure.outline,
+                ranges=ranges,
+                plan_ms=int((time.perf_counter() - started) * 1000),
+                created_at=record.created_at,
+                planned_at=utcnow(),
+            )
+            fan_out(pipeline, plan)
+            return None, []
+        extraction = extract_opened(
+            data,
+            structure,
+            profile=profile,
+            patterns=pipeline.config.chapter_patterns,
+            engine=pipeline.pdf_engine,
+            started=started,
+            ocr=pipeline.ocr,
+        )
+    finally:
+        structure.close()  # PDFium's document now, not when the structure is collected
     return build_manifest(document_id, profile_name, source, extraction, created_at=record.created_at)
 
 

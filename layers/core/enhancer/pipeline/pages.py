@@ -47,9 +47,14 @@ def _extract_range(pipeline: Pipeline, record: DocumentRecord, message: PagesMes
     from enhancer.pdf.pages import open_pdf, range_texts  # deferred: PDF engines are heavy imports
 
     body = pipeline.objects.get_bytes(record.source_bucket, record.source_key)
-    data, structure = open_pdf(body, max_file_bytes=pipeline.max_file_bytes, max_pages=pipeline.max_pages)
+    data, structure = open_pdf(
+        body, max_file_bytes=pipeline.max_file_bytes, max_pages=pipeline.max_pages, engine=pipeline.pdf_engine
+    )
     del body  # ``data`` is the same bytes; keep one reference
-    part = range_texts(data, structure, message.first_page, message.last_page, pipeline.pdf_engine)
+    try:
+        part = range_texts(structure, message.first_page, message.last_page, pipeline.pdf_engine)
+    finally:
+        structure.close()
     texts, styles, ocr_pages = part.texts, part.styles, []
     if pipeline.ocr is not None:
         from enhancer.ocr.pages import ocr_range
