@@ -1,5 +1,5 @@
-"""The layers carry bytecode for the runtime's Python: Lambda's /opt is read-only, so a layer without .pyc files
-makes every cold start compile each module it imports (bench/coldstart.py: ~4x the import time)."""
+"""The layers carry bytecode for the runtime's Python: Lambda's /opt is read-only, so a layer without .pyc
+files makes every cold start compile each module it imports (bench/coldstart.py: ~4x the import time)."""
 
 import subprocess
 from pathlib import Path
@@ -18,7 +18,7 @@ def core_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_core_layer_has_unchecked_bytecode_for_the_runtime(core_layer: Path) -> None:
     python = layers.lambda_python()
     if python is None:
-        pytest.skip(f"no Python {layers.LAMBDA_PYTHON_VERSION} on this machine: the layers are built from source")
+        pytest.skip(f"no Python {layers.LAMBDA_PYTHON_VERSION} here: the layers are built from source only")
     magic = subprocess.run(
         [python, "-c", "import importlib.util, sys; sys.stdout.write(importlib.util.MAGIC_NUMBER.hex())"],
         capture_output=True,

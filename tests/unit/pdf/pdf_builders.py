@@ -1,6 +1,10 @@
 """Hand-built PDF bytes for the tests: exact control over content streams and filters."""
 
+import io
 import zlib
+from pathlib import Path
+
+from pypdf import PdfWriter
 
 
 def pdf_from_objects(objects: list[bytes]) -> bytes:
@@ -98,3 +102,12 @@ def form_dag_pdf(
                 + b"\nendstream"
             )
     return pdf_from_objects(objects)
+
+
+def encrypted_copy(source: Path, user_password: str) -> bytes:
+    """``source`` encrypted with AES-256 and an owner password; ``user_password`` opens it ("": anyone)."""
+    writer = PdfWriter(clone_from=source)
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-256")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

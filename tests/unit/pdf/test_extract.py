@@ -4,8 +4,8 @@ import itertools
 from pathlib import Path
 
 import pytest
-from pdf_builders import raw_pdf, text_page
-from pypdf import PdfReader, PdfWriter
+from pdf_builders import encrypted_copy, raw_pdf, text_page
+from pypdf import PdfReader
 
 from enhancer.errors import PermanentError
 from enhancer.models import DetectedBy, ErrorCode
@@ -187,25 +187,16 @@ def test_limits_give_too_large_and_too_many_pages(extract, samples_dir: Path) ->
     assert "26 pages" in too_many.value.message
 
 
-def _encrypted(samples_dir: Path, user_password: str) -> bytes:
-    import io
-
-    writer = PdfWriter(clone_from=samples_dir / "research-paper.pdf")
-    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-256")
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_user_password_is_encrypted_but_owner_only_is_processed(
     extract, samples_dir: Path, engine: str
 ) -> None:
     with pytest.raises(PermanentError) as caught:
-        extract(_encrypted(samples_dir, "open-sesame"), engine=engine)
+        extract(encrypted_copy(samples_dir / "research-paper.pdf", "open-sesame"), engine=engine)
     assert caught.value.code == ErrorCode.ENCRYPTED
 
-    result = extract(_encrypted(samples_dir, ""), engine=engine)
+    result = extract(encrypted_copy(samples_dir / "research-paper.pdf", ""), engine=engine)
     assert result.pdf.encrypted
     assert result.chapters[1].title == "1 Introduction"
 

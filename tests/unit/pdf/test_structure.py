@@ -1,11 +1,9 @@
 """The structure from PDFium matches pypdf's, and each engine's document is opened once, when needed."""
 
-import io
 from pathlib import Path
 
 import pytest
-from pdf_builders import raw_pdf, text_page
-from pypdf import PdfWriter
+from pdf_builders import encrypted_copy, raw_pdf, text_page
 
 from enhancer.errors import PermanentError
 from enhancer.models import ErrorCode
@@ -18,13 +16,6 @@ LABELLED = "/PageLabels << /Nums [0 << /S /r >> 2 << /S /D /P (p. ) >>] >>"
 def _pages(count: int, catalog: str = "") -> bytes:
     return raw_pdf([text_page(f"Page {n} of the book") for n in range(count)], catalog=catalog)
 
-
-def _encrypted(samples_dir: Path, user_password: str) -> bytes:
-    writer = PdfWriter(clone_from=samples_dir / "research-paper.pdf")
-    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-256")
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def test_pdfium_reads_the_structure_without_opening_pypdf(samples_dir: Path) -> None:
@@ -50,11 +41,11 @@ def test_pdfium_and_pypdf_give_the_same_structure(samples_dir: Path) -> None:
 def test_an_owner_password_only_file_is_flagged_encrypted_and_a_user_password_raises(
     samples_dir: Path,
 ) -> None:
-    structure = open_structure(_encrypted(samples_dir, ""), 500)
+    structure = open_structure(encrypted_copy(samples_dir / "research-paper.pdf", ""), 500)
     assert structure.pdfium is not None
     assert structure.encrypted
     with pytest.raises(PermanentError) as caught:
-        open_structure(_encrypted(samples_dir, "open-sesame"), 500)
+        open_structure(encrypted_copy(samples_dir / "research-paper.pdf", "open-sesame"), 500)
     assert caught.value.code == ErrorCode.ENCRYPTED
     assert not open_structure(_pages(1), 500).encrypted
 
