@@ -187,7 +187,6 @@ def test_limits_give_too_large_and_too_many_pages(extract, samples_dir: Path) ->
     assert "26 pages" in too_many.value.message
 
 
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_user_password_is_encrypted_but_owner_only_is_processed(
     extract, samples_dir: Path, engine: str

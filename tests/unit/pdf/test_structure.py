@@ -17,7 +17,6 @@ def _pages(count: int, catalog: str = "") -> bytes:
     return raw_pdf([text_page(f"Page {n} of the book") for n in range(count)], catalog=catalog)
 
 
-
 def test_pdfium_reads_the_structure_without_opening_pypdf(samples_dir: Path) -> None:
     structure = open_structure((samples_dir / "cloud-data-handbook.pdf").read_bytes(), 500)
     assert structure.pdfium is not None
