@@ -21,7 +21,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from enhancer.resources import APP_NAME, FunctionSpec, ResourceArns, role_statements
+from enhancer.resources import APP_NAME, FUNCTIONS, FunctionSpec, ResourceArns, role_statements
 from infra import nag
 from infra.config import snapstart_enabled
 from infra.constants import LOG_RETENTION
@@ -45,10 +45,8 @@ OCR_IMAGE_EXCLUDE = [
     ".*_cache",
     ".hypothesis",
 ]
-# Where SnapStart pays: the API (a person waits on its first request after idle) and enrich (the most
-# concurrent containers, up to the LLM budget, each paying its init). The SQS steps scale little and wait
-# on nobody, so a snapshot cache per version would cost more than their rare cold starts.
-SNAPSTART_FUNCTIONS = frozenset({"api", "enrich"})
+# Where SnapStart pays: ``FunctionSpec.snapstart`` (the local runtime publishes the same functions).
+SNAPSTART_FUNCTIONS = frozenset(spec.key for spec in FUNCTIONS if spec.snapstart)
 LIVE_ALIAS = "live"
 # Every function runs the same Python as the dependency layer's wheels (cp312).
 RUNTIME = lambda_.Runtime.PYTHON_3_12

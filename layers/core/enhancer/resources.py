@@ -40,6 +40,7 @@ class FunctionSpec(_Spec):
     concurrency_is_llm_budget: bool = Field(
         default=False, description="reserved concurrency = MAX_WORKERS (the stack's max_workers)"
     )
+    snapstart: bool = Field(default=False, description="Lambda SnapStart (unless -c snapstart=false)")
 
 
 class QueueSpec(_Spec):
@@ -75,11 +76,19 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec(key="extract", handler_dir="extract", timeout_s=300, memory_mb=1536),
     # Huge documents: one page range per invocation, and the fan-in that continues like ``extract``.
     FunctionSpec(key="extract_pages", handler_dir="extract_pages", timeout_s=300, memory_mb=1536),
+    # SnapStart where it pays: enrich (the most concurrent containers, up to the LLM budget, each paying its
+    # init) and the API (a person waits on its first request after idle). The SQS steps scale little and
+    # wait on nobody, so a snapshot cache per version would cost more than their rare cold starts.
     FunctionSpec(
-        key="enrich", handler_dir="enrich", timeout_s=120, memory_mb=512, concurrency_is_llm_budget=True
+        key="enrich",
+        handler_dir="enrich",
+        timeout_s=120,
+        memory_mb=512,
+        concurrency_is_llm_budget=True,
+        snapstart=True,
     ),
     FunctionSpec(key="validate", handler_dir="validate", timeout_s=60, memory_mb=512),
-    FunctionSpec(key="api", handler_dir="api", timeout_s=29, memory_mb=512),
+    FunctionSpec(key="api", handler_dir="api", timeout_s=29, memory_mb=512, snapstart=True),
     # On a schedule: ends FAILED the documents whose message died or whose step stalled (pipeline.sweep).
     FunctionSpec(key="sweeper", handler_dir="sweeper", timeout_s=120, memory_mb=256),
 )

@@ -1,6 +1,7 @@
 """Load the real Lambda handlers (``functions/<dir>/handler.py``) and call them like Lambda does: with a
 context whose remaining time counts down to the invocation's deadline, and with the function's IAM role
-enforced on every AWS call (``enhancer.local.iam``)."""
+enforced on every AWS call (``enhancer.local.iam``); a SnapStart function is initialised when it is
+published, before its first message (``publish``)."""
 
 import importlib.util
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from enhancer.local import iam
+from enhancer.local import iam, snapshots
 from enhancer.local.limits import LocalLimits
 from enhancer.observability import logger
 from enhancer.resources import function
@@ -19,6 +20,7 @@ from enhancer.resources import function
 FUNCTIONS_DIR = Path(__file__).resolve().parents[4] / "functions"
 # Before any client a handler will use exists: clients copy their session's event hooks when they are made.
 iam.install()
+snapshots.install()
 
 
 @lru_cache(maxsize=8)
@@ -28,8 +30,26 @@ def load_handler_module(function_key: str) -> ModuleType:
     if spec is None or spec.loader is None:
         raise FileNotFoundError(f"no Lambda handler at {path}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    with snapshots.loading(function_key):
+        spec.loader.exec_module(module)
     return module
+
+
+def publish(function_key: str) -> None:
+    """What publishing a SnapStart function's version does on Lambda: its init, under its role, and the
+    hooks around the snapshot (``enhancer.local.snapshots``). An init that fails is logged and met again
+    by the first invocation, as a function whose init fails meets it on every cold start."""
+    invocation = iam.Invocation.of(function_key, timeout_s=LocalLimits().timeout_s(function_key))
+    try:
+        with iam.acting_as(invocation):
+            load_handler_module(function_key)
+            hooks = snapshots.snapshot_and_restore(function_key)
+    except Exception:
+        logger.exception(
+            "SnapStart init failed; the first invocation runs it again", extra={"function": function_key}
+        )
+        return
+    logger.debug("published with SnapStart", extra={"function": function_key, "snapshot_hooks": hooks})
 
 
 @dataclass

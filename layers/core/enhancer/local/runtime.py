@@ -35,11 +35,11 @@ from typing import Any
 import boto3
 
 from enhancer.local import iam
-from enhancer.local.functions import invoke, sqs_event
+from enhancer.local.functions import invoke, publish, sqs_event
 from enhancer.local.limits import LocalLimits
 from enhancer.models import DocumentStatus
 from enhancer.observability import logger
-from enhancer.resources import QUEUES, QueueSpec
+from enhancer.resources import QUEUES, QueueSpec, function
 from enhancer.storage import QueueClient
 
 RETRY_MARGIN_S = 1  # past the deadline, so an in-progress idempotency record has expired
@@ -286,6 +286,10 @@ class LocalEventSources:
         )
 
     def start(self) -> "LocalEventSources":
+        # As deployed: a SnapStart consumer is published (initialised) before any message reaches it.
+        for spec in QUEUES:
+            if function(spec.consumer).snapstart:
+                publish(spec.consumer)
         for poller in self.pollers:
             poller.start()
         if self.sweeper:

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from enhancer.local.functions import invoke
+from enhancer.local.functions import invoke, publish
 from enhancer.observability import logger
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -127,6 +127,7 @@ class LocalApiServer:
         return f"http://{host!s}:{port}"
 
     def start(self) -> "LocalApiServer":
+        publish("api")  # SnapStart: initialised when its version is published, before the first request
         self._thread.start()
         return self
 
