@@ -1,7 +1,6 @@
 """SnapStart, kept by the local runtime: a SnapStart function is initialised and its snapshot hooks run when
 it is published, before its first message; the other functions start on their first message."""
 
-import sys
 from typing import Any
 
 import pytest
@@ -57,7 +56,6 @@ def test_starting_the_event_sources_publishes_enrich_primed_then_restored(
         return built[-1]
 
     monkeypatch.setattr(providers, "provider_for", recording)
-    sys.modules.pop("doc_enhancer_function_enrich", None)
     # When the event sources start, before any message
     queue_urls = {spec.key: env[spec.env_var] for spec in QUEUES}
     sources = LocalEventSources(queue_urls, enrich_workers=2, sweep_interval_s=None)
