@@ -2,10 +2,12 @@
 validation.
 
 Powertools' async batch processor runs every record of the batch at once and keeps partial batch failures
-per record; each record runs on a thread of one pool per process, ``MAX_WORKERS`` wide, so at most that
-many chapters are in flight however many invocations share the process (the local runtime's workers do),
-and each still takes its rate-limit slot. Called from a thread whose event loop is running, the batch runs
-on a fresh thread with a loop of its own.
+per record; each record runs on a thread of one pool per process, twice ``MAX_WORKERS`` wide. At most
+``MAX_WORKERS`` LLM requests are in flight in the process however many invocations share it (the local
+runtime's workers do): the provider's request slots (``enhancer.providers.resilience.CallBudget``) hold
+them, and each request still takes its rate-limit slot. The other threads meanwhile read their chapters and
+take their idempotency records, so a free slot goes to a chapter that is ready to send. Called from a thread
+whose event loop is running, the batch runs on a fresh thread with a loop of its own.
 """
 
 import asyncio
@@ -37,8 +39,8 @@ snapstart.prime(provider=True)
 
 
 @lru_cache(maxsize=4)
-def _chapter_threads(width: int) -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=width, thread_name_prefix="enrich-chapter")
+def _chapter_threads(request_slots: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2 * request_slots, thread_name_prefix="enrich-chapter")
 
 
 async def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:

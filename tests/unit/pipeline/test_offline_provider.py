@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,12 +10,14 @@ from enhancer.language import detect_language
 from enhancer.profiles import chapter_output_model
 from enhancer.providers.base import EnrichmentRequest, ReduceRequest
 from enhancer.providers.offline import (
+    YAKE_LANGUAGES,
     OfflineProvider,
     clean_keywords,
     concepts_for,
     extractive_summary,
     match_domains,
     split_sentences,
+    stopwords,
     term_key,
 )
 
@@ -206,3 +210,24 @@ def test_terms_are_the_same_from_many_threads() -> None:
     serial = [term_key(w) for w in words]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(term_key, words)) == serial
+
+
+@pytest.mark.parametrize("language", [*sorted(YAKE_LANGUAGES), "sv", None])
+def test_stop_words_are_yakes_own_for_the_language(language: str | None) -> None:
+    import yake
+
+    code = language if language in YAKE_LANGUAGES else "en"
+    assert stopwords(language) == frozenset(yake.KeywordExtractor(lan=code).stopword_set)
+
+
+def test_a_document_summary_is_ranked_without_importing_yake() -> None:
+    # Validation ranks the chapter summaries into the document's; YAKE's imports would double its cold start.
+    script = (
+        "import sys\n"
+        "from enhancer.providers.offline import document_summary\n"
+        f"summary = document_summary({TEXT!r}.split('. '), ['python', 'kafka'], 2, 'en')\n"
+        "assert summary, summary\n"
+        "print(sorted(m for m in ('yake', 'networkx') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -1,3 +1,8 @@
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from enhancer.errors import PermanentError, RetryableError
@@ -170,3 +175,71 @@ def test_requests_of_earlier_receives_count_against_the_chapters_budget() -> Non
     with requests_already_sent(3), pytest.raises(RequestBudgetSpentError):
         budget.call(_failing(error))
     assert limiter.acquired == 1  # nothing sent at all
+
+
+def _slotted(slots: threading.BoundedSemaphore, sleep: Callable[[float], None]) -> CallBudget:
+    return CallBudget(
+        provider="openai",
+        limiter=_Limiter(),
+        policy=RetryPolicy(max_attempts=3, backoff_base_s=0.0, min_time_to_retry_s=35),
+        in_flight=slots,
+        sleep=sleep,
+    )
+
+
+def test_no_more_requests_are_in_flight_than_the_slots() -> None:
+    slots = threading.BoundedSemaphore(2)
+    budget = _slotted(slots, time.sleep)
+    pair = threading.Barrier(2, timeout=10)  # two requests must be able to be in flight together
+    lock = threading.Lock()
+    in_flight = peak = 0
+
+    def send() -> str:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        try:
+            pair.wait()
+            return "ok"
+        finally:
+            with lock:
+                in_flight -= 1
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: budget.call(send), range(6)))
+
+    assert results == [("ok", 1)] * 6
+    assert peak == 2
+
+
+def test_a_request_waiting_to_retry_gives_its_slot_to_another() -> None:
+    slots = threading.BoundedSemaphore(1)
+    free_while_waiting: list[bool] = []
+
+    def sleep(_: float) -> None:
+        got = slots.acquire(blocking=False)
+        free_while_waiting.append(got)
+        if got:
+            slots.release()
+
+    result = _slotted(slots, sleep).call(_failing(LlmCallError("HTTP 503", retryable=True, status=503)))
+
+    assert result == ("ok", 2)
+    assert free_while_waiting == [True]
+
+
+def test_no_free_slot_before_the_deadline_sends_the_chapter_back() -> None:
+    from enhancer.deadline import invocation_deadline
+
+    slots = threading.BoundedSemaphore(1)
+    budget = _slotted(slots, time.sleep)
+    sent: list[str] = []
+    slots.acquire()  # another chapter's request holds the only slot
+    # Given an invocation with 35.2 s left, of which a request needs 35
+    with invocation_deadline(_Context(35.2)), pytest.raises(ProviderUnavailableError) as raised:
+        budget.call(lambda: sent.append("sent") or "ok")
+    slots.release()
+    # Then nothing is sent and SQS gets the chapter back with no request spent
+    assert (sent, raised.value.attempts) == ([], 0)
+    assert raised.value.code == ErrorCode.LLM_UNAVAILABLE

@@ -6,10 +6,11 @@ per step (key prefix), because Powertools keeps the prefix on the layer and hand
 """
 
 import os
+import threading
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
+import boto3
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -20,9 +21,21 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 EXPIRES_AFTER_S = 6 * 3600
 
 
-@lru_cache(maxsize=16)
-def _persistence(table_name: str, key_prefix: str, _endpoint: str | None) -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(table_name=table_name)
+_layers: dict[tuple[str, str, str | None], DynamoDBPersistenceLayer] = {}
+_layers_lock = threading.Lock()
+
+
+def _persistence(table_name: str, key_prefix: str) -> DynamoDBPersistenceLayer:
+    """The step's layer, built once per process (and endpoint) under a lock: the records of a batch run in
+    threads, and each one building its own would cost a boto3 session, whose service models are loaded from
+    disk anew, per thread. The client comes from the default session, whose models are already loaded."""
+    key = (table_name, key_prefix, os.environ.get("AWS_ENDPOINT_URL"))
+    with _layers_lock:
+        if key not in _layers:
+            _layers[key] = DynamoDBPersistenceLayer(
+                table_name=table_name, boto3_client=boto3.client("dynamodb")
+            )
+        return _layers[key]
 
 
 def run_once(
@@ -44,7 +57,7 @@ def run_once(
 
     @idempotent_function(
         data_keyword_argument="key",
-        persistence_store=_persistence(table_name, step, os.environ.get("AWS_ENDPOINT_URL")),
+        persistence_store=_persistence(table_name, step),
         config=config,
         key_prefix=step,
     )
@@ -56,4 +69,5 @@ def run_once(
 
 
 def clear_idempotency_cache() -> None:
-    _persistence.cache_clear()
+    with _layers_lock:
+        _layers.clear()

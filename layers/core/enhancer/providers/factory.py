@@ -28,7 +28,7 @@ from enhancer.providers.cache import (
 from enhancer.providers.llm import StructuredLlmProvider
 from enhancer.providers.pricing import get_price_table
 from enhancer.providers.ratelimit import DynamoDbRateLimiter, RateLimiter, shared_local_limiter
-from enhancer.providers.resilience import CallBudget, FallbackProvider, RetryPolicy
+from enhancer.providers.resilience import CallBudget, FallbackProvider, RetryPolicy, request_slots
 from enhancer.providers.secrets import api_key_for
 from enhancer.settings import LlmSettings, ProviderName
 
@@ -106,6 +106,7 @@ def _remote(
     budget = CallBudget(
         provider=name,
         limiter=limiter,
+        in_flight=request_slots(settings.max_workers),
         policy=RetryPolicy(
             max_attempts=settings.max_attempts,
             backoff_base_s=settings.backoff_base_s,

@@ -1,15 +1,19 @@
-"""The LLM budget per request: rate limit, 3 attempts with exponential backoff and jitter, retry-after.
+"""The LLM budget per request: a request slot, rate limit, 3 attempts with exponential backoff and jitter,
+retry-after.
 
 Our wrapper does the retrying, not the SDKs (their own retries are switched off: ``max_retries=0``,
 botocore ``total_max_attempts=1``), so there is exactly one retry loop, every attempt passes the shared
 rate limiter, and ``LlmCallInfo.attempts`` counts what was really sent.
 """
 
+import math
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -110,8 +114,19 @@ class RetryPolicy(BaseModel):
         return backoff
 
 
+@lru_cache(maxsize=8)
+def request_slots(width: int) -> threading.BoundedSemaphore:
+    """The process's LLM requests in flight (``MAX_WORKERS``), shared by every provider built in it."""
+    return threading.BoundedSemaphore(width)
+
+
 class CallBudget:
-    """Everything one provider request must pass: the shared limiter, then the retry loop."""
+    """Everything one provider request must pass: a request slot (``in_flight``, when given), the shared
+    limiter, then the retry loop.
+
+    The slot is held for the request only, not for a retry's backoff: a batch's chapters may outnumber the
+    slots (the enrich handler reads the next chapters while others wait on their answers), and one that is
+    waiting to retry lets another one's request go."""
 
     def __init__(
         self,
@@ -119,11 +134,13 @@ class CallBudget:
         provider: str,
         limiter: RateLimiter,
         policy: RetryPolicy,
+        in_flight: threading.BoundedSemaphore | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.provider = provider
         self.limiter = limiter
         self.policy = policy
+        self.in_flight = in_flight
         self._sleep = sleep
 
     def call(self, send: Callable[[], T]) -> tuple[T, int]:
@@ -140,9 +157,10 @@ class CallBudget:
         attempt = 0
         while True:
             attempt += 1
-            self.limiter.acquire(self.provider)
             try:
-                return self._send(send), attempt
+                with self._request_slot(sent=attempt - 1):
+                    self.limiter.acquire(self.provider)
+                    return self._send(send), attempt
             except LlmCallError as exc:
                 if not exc.retryable:
                     raise ProviderRejectedError(f"{self.provider}: {exc}", attempt) from exc
@@ -169,6 +187,24 @@ class CallBudget:
                     },
                 )
                 self._sleep(delay)
+
+    @contextmanager
+    def _request_slot(self, *, sent: int) -> Iterator[None]:
+        """A request slot for the block. One that does not come free while the request would still fit in
+        the invocation (``min_time_to_retry_s`` before its deadline) is not waited for: the chapter goes back
+        to SQS instead, with the requests it ``sent``."""
+        if self.in_flight is None:
+            yield
+            return
+        wait_s = remaining_s() - self.policy.min_time_to_retry_s
+        if not self.in_flight.acquire(timeout=None if math.isinf(wait_s) else max(0.0, wait_s)):
+            raise ProviderUnavailableError(
+                f"{self.provider}: no free request slot before the invocation's deadline", sent
+            )
+        try:
+            yield
+        finally:
+            self.in_flight.release()
 
     @staticmethod
     def _send(send: Callable[[], T]) -> T:
