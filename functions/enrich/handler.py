@@ -11,6 +11,7 @@ whose event loop is running, the batch runs on a fresh thread with a loop of its
 """
 
 import asyncio
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
@@ -47,8 +48,12 @@ async def record_handler(record: SQSRecord, lambda_context: LambdaContext | None
     pipeline = current_pipeline()
     provider = current_provider(pipeline.config)
     threads = _chapter_threads(get_settings().llm.max_workers)
+    # In a copy of this invocation's context: ``run_in_executor`` does not carry context variables to the
+    # pool's threads, and the local runtime's IAM role for the invocation and Powertools' per-thread log
+    # keys live in them.
+    context = contextvars.copy_context()
     await asyncio.get_running_loop().run_in_executor(
-        threads, handle_enrich_record, pipeline, provider, record, lambda_context
+        threads, context.run, handle_enrich_record, pipeline, provider, record, lambda_context
     )
 
 

@@ -261,3 +261,50 @@ def test_a_retried_extract_of_an_enriching_document_may_read_its_manifest(
     depth = sqs.get_queue_attributes(QueueUrl=stack["ENRICH_QUEUE_URL"], AttributeNames=["All"])["Attributes"]
     assert int(depth["ApproximateNumberOfMessages"]) == 2 * 3  # each of the 3 chapters' messages, twice
     clear_caches()
+
+
+def test_the_chapters_of_an_enrich_batch_run_under_enrichs_role(
+    stack: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch's chapters run on the enrich handler's thread pool; the invocation's role (and deadline) must
+    # go with them. Found in session 5: the pool's threads ran as nobody, so enrich's calls went unchecked.
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    clear_caches()
+    s3: Any = boto3.client("s3")
+    sqs: Any = boto3.client("sqs")
+    for spec in resources.QUEUES:
+        sqs.purge_queue(QueueUrl=stack[spec.env_var])
+    s3.put_object(Bucket=stack["INPUT_BUCKET"], Key="incoming/chapters.pdf", Body=small_pdf(3))
+    ingest = stack["INGEST_QUEUE_URL"]
+    arn = sqs.get_queue_attributes(QueueUrl=ingest, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    (message,) = sqs.receive_message(QueueUrl=ingest, WaitTimeSeconds=5, AttributeNames=["All"])["Messages"]
+    assert invoke("extract", sqs_event([message], arn)) == {"batchItemFailures": []}
+    enrich_queue = stack["ENRICH_QUEUE_URL"]
+    enrich_arn = sqs.get_queue_attributes(QueueUrl=enrich_queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    chapters = sqs.receive_message(
+        QueueUrl=enrich_queue, MaxNumberOfMessages=5, WaitTimeSeconds=5, AttributeNames=["All"]
+    )["Messages"]
+    # Given enrich's role without its read of work/, where the chapters wait
+    enrich = resources.grants("enrich")
+    without = enrich.model_copy(
+        update={
+            "objects": tuple(
+                o.model_copy(update={"read": False}) if o.prefix == resources.WORK_PREFIX else o
+                for o in enrich.objects
+            )
+        }
+    )
+    monkeypatch.setattr(resources, "GRANTS", tuple(without if g is enrich else g for g in resources.GRANTS))
+    iam._role_of.cache_clear()
+    denied = _record_denials(monkeypatch)
+    try:
+        # When the batch is invoked
+        invoke("enrich", sqs_event(chapters, enrich_arn))
+    finally:
+        iam._role_of.cache_clear()
+
+    # Then every chapter's read of its text was refused, as enrich's
+    reads = {n.resource for n in denied if n.action == "s3:GetObject" and "/work/" in n.resource}
+    assert len(reads) == len(chapters), denied
