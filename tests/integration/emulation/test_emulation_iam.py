@@ -226,6 +226,22 @@ def test_iam_wildcards_and_conditions_match_like_aws() -> None:
     assert not iam.allows(statements, iam.Need("s3:ListBucket", "arn:aws:s3:::b"))  # HeadBucket: no prefix
 
 
+def _extracted(stack: dict[str, str], key: str) -> tuple[str, dict[str, Any], str]:
+    """A 3-page PDF uploaded to ``key`` and extracted by the extract handler: its document id, the ingest
+    message and the ingest queue's ARN (queues emptied first, clients and caches fresh)."""
+    clear_caches()
+    s3: Any = boto3.client("s3")
+    sqs: Any = boto3.client("sqs")
+    for spec in resources.QUEUES:  # the s3:TestEvent that setting up the notification sent
+        sqs.purge_queue(QueueUrl=stack[spec.env_var])
+    etag = s3.put_object(Bucket=stack["INPUT_BUCKET"], Key=key, Body=small_pdf(3))["ETag"]
+    queue = stack["INGEST_QUEUE_URL"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, AttributeNames=["All"])["Messages"]
+    assert invoke("extract", sqs_event([message], arn)) == {"batchItemFailures": []}
+    return document_id_for(stack["INPUT_BUCKET"], key, etag), message, arn
+
+
 def test_a_retried_extract_of_an_enriching_document_may_read_its_manifest(
     stack: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -233,17 +249,8 @@ def test_a_retried_extract_of_an_enriching_document_may_read_its_manifest(
     # so a redelivered extract of an ENRICHING document (its idempotency record gone with a failed
     # invocation) could not re-send the enrich messages from its manifest, and failed the document.
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
-    clear_caches()
-    s3: Any = boto3.client("s3")
+    document_id, message, arn = _extracted(stack, "incoming/retried.pdf")
     sqs: Any = boto3.client("sqs")
-    for spec in resources.QUEUES:  # the s3:TestEvent that setting up the notification sent
-        sqs.purge_queue(QueueUrl=stack[spec.env_var])
-    etag = s3.put_object(Bucket=stack["INPUT_BUCKET"], Key="incoming/retried.pdf", Body=small_pdf(3))["ETag"]
-    document_id = document_id_for(stack["INPUT_BUCKET"], "incoming/retried.pdf", etag)
-    queue = stack["INGEST_QUEUE_URL"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    (message,) = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, AttributeNames=["All"])["Messages"]
-    assert invoke("extract", sqs_event([message], arn)) == {"batchItemFailures": []}
     pipeline = build_pipeline(get_settings())
     assert pipeline.documents.get(document_id).status == DocumentStatus.ENRICHING  # type: ignore[union-attr]
     ddb: Any = boto3.client("dynamodb")
@@ -266,19 +273,11 @@ def test_a_retried_extract_of_an_enriching_document_may_read_its_manifest(
 def test_the_chapters_of_an_enrich_batch_run_under_enrichs_role(
     stack: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A batch's chapters run on the enrich handler's thread pool; the invocation's role (and deadline) must
-    # go with them. Found in session 5: the pool's threads ran as nobody, so enrich's calls went unchecked.
+    # A batch's chapters run on the enrich handler's thread pool; the invocation's role must go with
+    # them. Found in session 5: the pool's threads ran as nobody, so enrich's calls went unchecked.
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
-    clear_caches()
-    s3: Any = boto3.client("s3")
+    _extracted(stack, "incoming/chapters.pdf")
     sqs: Any = boto3.client("sqs")
-    for spec in resources.QUEUES:
-        sqs.purge_queue(QueueUrl=stack[spec.env_var])
-    s3.put_object(Bucket=stack["INPUT_BUCKET"], Key="incoming/chapters.pdf", Body=small_pdf(3))
-    ingest = stack["INGEST_QUEUE_URL"]
-    arn = sqs.get_queue_attributes(QueueUrl=ingest, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    (message,) = sqs.receive_message(QueueUrl=ingest, WaitTimeSeconds=5, AttributeNames=["All"])["Messages"]
-    assert invoke("extract", sqs_event([message], arn)) == {"batchItemFailures": []}
     enrich_queue = stack["ENRICH_QUEUE_URL"]
     enrich_arn = sqs.get_queue_attributes(QueueUrl=enrich_queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
