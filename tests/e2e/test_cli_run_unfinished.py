@@ -139,9 +139,10 @@ def test_with_a_short_maximum_time_the_sweeper_ends_the_stuck_document_timed_out
 ) -> None:
     out = tmp_path / "out"
 
-    # When the steps' maximum time is 5 s (SWEEP_STALE_AFTER_S) instead of the queues' retry window
+    # When the steps' maximum time is 5 s (SWEEP_STALE_AFTER_S) instead of the queues' retry window (and
+    # a stall stops the run after 60 s, so that a run that never ends fails with its stderr, not a timeout)
     done = subprocess.run(
-        _command(inputs, out, aws, "--json"),
+        _command(inputs, out, aws, "--json", "--stall-timeout", "60"),
         env={**_env(), "SWEEP_STALE_AFTER_S": "5"},
         capture_output=True,
         text=True,
