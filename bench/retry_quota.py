@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from enhancer.local.emulator import EmbeddedAws
 from enhancer.local.faults import BurstPlan, FaultProxy
+from enhancer.local.session import FAKE_CREDENTIALS
 
 BLOCK = 250
 
@@ -51,10 +52,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
-        os.environ.setdefault(name, value)
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ["AWS_RETRY_MODE"] = "standard"
+    os.environ.update(FAKE_CREDENTIALS, AWS_RETRY_MODE="standard")
     with EmbeddedAws() as aws:
         boto3.client("dynamodb", endpoint_url=aws.endpoint_url).create_table(
             TableName="quota",
