@@ -10,6 +10,10 @@ take their idempotency records, so a free slot goes to a chapter that is ready t
 whose event loop is running, the batch runs on a fresh thread with a loop of its own.
 """
 
+import gc
+
+gc.disable()  # until init ends: see enhancer.startup.init_done
+
 import asyncio
 import contextvars
 from concurrent.futures import ThreadPoolExecutor
@@ -32,11 +36,12 @@ from enhancer.pipeline.context import current_pipeline
 from enhancer.pipeline.providers import current_provider
 from enhancer.pipeline.records import handle_enrich_record
 from enhancer.settings import LlmSettings, get_settings
-from enhancer.startup import check_configuration
+from enhancer.startup import check_configuration, init_done
 
 # Cold start: a bad config stops the function here with the file, the field and the reason.
 check_configuration(LlmSettings())
 snapstart.prime(provider=True)
+init_done()
 
 
 @lru_cache(maxsize=4)

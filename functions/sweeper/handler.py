@@ -1,5 +1,9 @@
 """Sweeper function: on a schedule, ends FAILED every document whose message died or whose step stalled."""
 
+import gc
+
+gc.disable()  # until init ends: see enhancer.startup.init_done
+
 import os
 from functools import lru_cache
 from typing import Any
@@ -12,6 +16,9 @@ from enhancer.pipeline.queue_state import QueueInspector
 from enhancer.pipeline.sweep import read_targets, sweep
 from enhancer.resources import QUEUES
 from enhancer.settings import StorageSettings, get_settings
+from enhancer.startup import init_done
+
+init_done()
 
 
 @lru_cache(maxsize=4)

@@ -1,5 +1,9 @@
 """Validate function: assemble the result JSON, apply the validation rules, set the final status."""
 
+import gc
+
+gc.disable()  # until init ends: see enhancer.startup.init_done
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -12,10 +16,11 @@ from enhancer.pipeline.context import current_pipeline
 from enhancer.pipeline.providers import current_provider
 from enhancer.pipeline.records import handle_validate_record
 from enhancer.settings import LlmSettings
-from enhancer.startup import check_configuration
+from enhancer.startup import check_configuration, init_done
 
 # Cold start: a bad config stops the function here with the file, the field and the reason.
 check_configuration(LlmSettings())
+init_done()
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:

@@ -3,6 +3,7 @@ context whose remaining time counts down to the invocation's deadline, and with 
 enforced on every AWS call (``enhancer.local.iam``); a SnapStart function is initialised when it is
 published, before its first message (``publish``)."""
 
+import gc
 import importlib.util
 import time
 import uuid
@@ -31,7 +32,10 @@ def load_handler_module(function_key: str) -> ModuleType:
         raise FileNotFoundError(f"no Lambda handler at {path}")
     module = importlib.util.module_from_spec(spec)
     with snapshots.loading(function_key):
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            gc.enable()  # the handler paused it; an init that fails never reaches init_done, and we go on
     return module
 
 
