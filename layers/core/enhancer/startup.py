@@ -49,11 +49,10 @@ def init_done() -> None:
     """Resume the garbage collector that the handler paused before its first import, having frozen all that
     init built.
 
-    Init builds only what lives as long as the process: modules, classes, pydantic's validators, the config,
-    clients. Each collection during it scanned that heap and freed next to nothing; they were about 40 ms of
-    the api function's 330 ms import here (``bench/coldstart.py``). ``gc.freeze`` moves all of it to the
-    permanent generation, so the first invocations' collections do not scan it either instead of paying for
-    it later. Before a SnapStart snapshot, the frozen heap is what the snapshot keeps.
+    Init builds almost only what lives as long as the process: modules, classes, pydantic's validators, the
+    config, clients. Each collection during it scanned that heap and freed next to nothing; they were about
+    40 ms of the api function's 330 ms import under Python 3.12 here (``bench/coldstart.py``). ``gc.freeze``
+    moves all of it to the permanent generation, so the invocations' collections do not scan it either.
     """
     gc.freeze()
     gc.enable()
