@@ -35,7 +35,11 @@ def load_handler_module(function_key: str) -> ModuleType:
         try:
             spec.loader.exec_module(module)
         finally:
-            gc.enable()  # the handler paused it; an init that fails never reaches init_done, and we go on
+            # The handler paused the collector (an init that fails never reaches init_done) and init_done
+            # froze the heap: a per-process optimisation on Lambda, where one process is one function.
+            # Here several functions, and the host, share one process, so the heap goes back to collection.
+            gc.unfreeze()
+            gc.enable()
     return module
 
 
