@@ -79,6 +79,30 @@ def test_an_escaped_filter_name_is_read_as_the_filter(flate_bomb: bytes) -> None
     assert not streams_are_bounded(data, encrypted=False)
 
 
+NESTED = {
+    "nested": "/DecodeParms << /Columns [1 2] >> /Filter /FlateDecode /Resources << /F << /A 5 0 R >> >>",
+    "array-with-spaces": "/Filter\n[ /FlateDecode\t]",
+    "filter-nested-too": "/Group << /Filter /ASCIIHexDecode >> /Filter /FlateDecode",
+    "filter-nested-after": "/Filter /FlateDecode /Group << /Filter /ASCIIHexDecode >>",
+    "string-and-nesting": "/Filter /FlateDecode /Info << /T (a title) >>",
+}
+
+
+@pytest.mark.parametrize("dictionary", NESTED.values(), ids=NESTED.keys())
+def test_the_filter_beside_nested_dictionaries_is_the_one_read(dictionary: str, flate_bomb: bytes) -> None:
+    # Given a stream whose top-level /Filter sits among nested dictionaries, some with a /Filter of their own
+    bomb = _one_page(_stream(dictionary, flate_bomb))
+    benign = _one_page(_stream(dictionary, zlib.compress(PAGE) + os.urandom(70_000)))
+    # then the bomb is caught and the benign stream, decoded to bound it, passes
+    assert not streams_are_bounded(bomb, encrypted=False)
+    assert streams_are_bounded(benign, encrypted=False)
+
+
+def test_a_length_inside_a_nested_dictionary_does_not_shorten_the_stream(flate_bomb: bytes) -> None:
+    stream = b"<< /Filter /FlateDecode /X << /Length 10 >> >>\nstream\n" + flate_bomb + b"\nendstream"
+    assert not streams_are_bounded(_one_page(stream), encrypted=False)
+
+
 @pytest.mark.parametrize("declared", [10, 10**12], ids=["short", "past-the-file"])
 def test_a_lying_length_does_not_hide_the_stream(flate_bomb: bytes, declared: int) -> None:
     data = _one_page(_stream("/Filter /FlateDecode", flate_bomb, length=declared))
