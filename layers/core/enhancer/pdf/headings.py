@@ -94,19 +94,19 @@ def typographic_headings(layout: PageLayout, patterns: ChapterPatternsConfig) ->
 
 def _is_heading_text(title: str) -> bool:
     """Letters, and not prose: a long wrapped line with a sentence break inside is a paragraph."""
-    if sum(ch.isalpha() for ch in title) < 2:
+    if sum(map(str.isalpha, title)) < 2:
         return False
     return not (len(title.split()) > _MAX_SENTENCE_WORDS and _SENTENCE_BREAK.search(title))
 
 
 def _stands_out(text: str, style: StyledLine, body_size: float, body_bold: bool) -> bool:
+    ratio = style.size / body_size
+    if ratio < _SMALL or (ratio < _BIG and not (style.bold and not body_bold)):
+        return False  # the style alone rules it out: most lines, so asked first
     if not 2 <= len(text) <= 160 or len(text.split()) > _MAX_WORDS or text.endswith((",", ";")):
         return False
     if text.startswith(_BULLETS):
         return False  # a list item, however it is set
-    ratio = style.size / body_size
-    if ratio < _SMALL:
-        return False
     if ratio >= _BIG:
         return not (text.endswith(".") and len(text.split()) > 10)
     return style.bold and not body_bold and len(text) <= _MAX_BOLD_CHARS and not text.endswith(".")

@@ -164,6 +164,8 @@ def _is_toc_page(
 
 
 def _is_toc_entry(line: str, compiled: list[re.Pattern[str]]) -> bool:
+    if not line[-1:].isdigit():
+        return False  # both kinds of entry end with their page number
     if _DOTTED_LEADER.search(line):
         return True
     match = _TRAILING_PAGE_NUMBER.match(line)
