@@ -142,15 +142,12 @@ def embedded_dynamodb() -> Iterator[tuple[str, Callable[[], Any]]]:
     import boto3
 
     from enhancer.local.emulator import EmbeddedAws
+    from enhancer.local.session import FAKE_CREDENTIALS
     from enhancer.observability import logger
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's access log
     logger.setLevel("ERROR")  # a late wake-up's warning would break the table; the rate shows its cost
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="local",
-        AWS_SECRET_ACCESS_KEY="local",  # noqa: S106 - moto accepts anything
-        AWS_DEFAULT_REGION="us-east-1",
-    )
+    os.environ.update(FAKE_CREDENTIALS)
     with EmbeddedAws() as aws:
 
         def client() -> Any:

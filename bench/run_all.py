@@ -14,6 +14,7 @@ SCRIPTS = [
     "extract.py",
     "chapters.py",
     "pipeline.py",
+    "s3_io.py",
     "cache.py",
     "ratelimit.py",
     "coldstart.py",

@@ -15,6 +15,7 @@ from enhancer.local import iam
 from enhancer.local.functions import invoke, sqs_event
 from enhancer.local.provision import provision
 from enhancer.local.session import RunOptions, run_local
+from enhancer.loops import thread_map
 from enhancer.models import DocumentStatus
 from enhancer.pipeline.context import build_pipeline
 from enhancer.pipeline.ids import document_id_for
@@ -77,6 +78,15 @@ def test_prefix_scoped_object_grants_are_enforced(stack: dict[str, str]) -> None
         with pytest.raises(ClientError) as denied:
             s3.list_objects_v2(Bucket=output)
         assert _code(denied) == "AccessDenied"
+
+
+def test_calls_spread_over_threads_keep_the_invocations_role(stack: dict[str, str]) -> None:
+    # extract writes a document's chapters, and validate reads them, on a few threads (thread_map)
+    s3: Any = boto3.client("s3")
+    keys = ["incoming/a.pdf", "incoming/b.pdf", "incoming/c.pdf"]
+    with iam.acting_as(_as("extract")), pytest.raises(ClientError) as denied:
+        thread_map(lambda key: s3.put_object(Bucket=stack["INPUT_BUCKET"], Key=key, Body=b"x"), keys)
+    assert _code(denied) == "AccessDenied"
 
 
 def test_tables_indexes_queues_and_secrets_are_enforced(stack: dict[str, str]) -> None:

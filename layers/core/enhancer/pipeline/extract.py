@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from enhancer.errors import DocumentBusyError, PermanentError
 from enhancer.language import detect_language
+from enhancer.loops import thread_map
 from enhancer.models import (
     ChapterPayload,
     DocumentRecord,
@@ -174,10 +175,12 @@ def finish_extraction(
 ) -> None:
     """Chapter payloads and the manifest to S3, EXTRACTING → ENRICHING, then one enrich message each."""
     document_id = manifest.document_id
-    for payload in payloads:
-        pipeline.objects.put_json(
+    thread_map(
+        lambda payload: pipeline.objects.put_json(
             pipeline.output_bucket, chapter_key(document_id, payload.chapter.index), payload
-        )
+        ),
+        payloads,
+    )
     pipeline.objects.put_json(pipeline.output_bucket, manifest_key(document_id), manifest)
     pipeline.documents.transition(
         document_id,

@@ -9,7 +9,9 @@ step. The fan-in holds the whole document's text (a few MB for thousands of page
 """
 
 from enhancer.errors import PermanentError
+from enhancer.loops import thread_map
 from enhancer.models import DocumentRecord, DocumentStatus, ErrorCode, PagesMessage
+from enhancer.models.result import OcrPageInfo
 from enhancer.observability import logger
 from enhancer.pipeline.context import Pipeline
 from enhancer.pipeline.extract import build_manifest, finish_extraction, send_enrich_messages
@@ -91,17 +93,20 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, first_page: int) -> bool
     from enhancer.pdf.typography import StyledLine
 
     plan = pipeline.objects.get_model(pipeline.output_bucket, pages_plan_key(record.document_id), PagesPlan)
-    ranges = []
-    ocr_pages = []
-    for first, last in plan.ranges:
+
+    def load(pages: tuple[int, int]) -> tuple[RangeText, list[OcrPageInfo]]:
+        first, last = pages
         stored = pipeline.objects.get_model(
             pipeline.output_bucket, pages_key(record.document_id, first, last), PageRangeFile
         )
         styles = [[StyledLine.load(row) for row in page] for page in stored.styles]
-        ranges.append(
-            RangeText(first, last, stored.texts, stored.unreadable, stored.engine, styles, stored.labels)
-        )
-        ocr_pages.extend(stored.ocr_pages)
+        text = RangeText(first, last, stored.texts, stored.unreadable, stored.engine, styles, stored.labels)
+        return text, stored.ocr_pages
+
+    loaded = thread_map(load, plan.ranges)
+    ranges = [text for text, _ in loaded]
+    ocr_pages = [page for _, pages in loaded for page in pages]
+    del loaded
     structure = PdfStructure(
         page_count=plan.page_count,
         title=plan.title,

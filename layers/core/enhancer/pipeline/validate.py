@@ -16,6 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from enhancer.config import ProfileConfig
 from enhancer.errors import PermanentError, RetryableError
+from enhancer.loops import thread_map
 from enhancer.models import (
     ChapterError,
     ChapterResult,
@@ -81,7 +82,9 @@ def validate_document(
     manifest = pipeline.objects.get_model(
         pipeline.output_bucket, manifest_key(record.document_id), ExtractionManifest
     )
-    chapters = [_chapter_result(pipeline, manifest, i) for i in range(len(manifest.chapters))]
+    chapters = thread_map(
+        lambda index: _chapter_result(pipeline, manifest, index), range(len(manifest.chapters))
+    )
     enriched = [c for c in chapters if c.status == ChapterStatus.COMPLETED]
     profile_name, profile = pipeline.config.extraction_profiles.get(manifest.profile)
     document, reduce_llm = _document_metadata(
