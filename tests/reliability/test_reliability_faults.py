@@ -2,6 +2,7 @@
 malformed output and timeouts. Every document ends terminal, nothing is lost or doubled; with the offline
 provider as fallback every document completes."""
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -55,7 +56,8 @@ def test_injected_provider_faults_end_every_document_with_a_documented_outcome(
     print(
         f"\nfaults: {len(results)} documents {statuses.count('COMPLETED')} completed, "
         f"{statuses.count('PARTIAL')} partial, {statuses.count('FAILED')} failed; "
-        f"{len(chapters)} chapters, {sum(c['status'] == 'FAILED' for c in chapters)} failed; fake LLM {stats}"
+        f"{len(chapters)} chapters, {sum(c['status'] == 'FAILED' for c in chapters)} failed "
+        f"{dict(Counter(c['error']['code'] for c in chapters if c['status'] == 'FAILED'))}; fake LLM {stats}"
     )
 
 
