@@ -5,15 +5,14 @@ but something needs a person: messages in a dead-letter queue, a recent error ra
 critical 10 %, or a paid provider configured without a key; else ``healthy``.
 """
 
-import contextvars
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from enhancer.api.models import CheckKind, CheckStatus, DependencyCheck, DetailedHealth, Health
 from enhancer.api.services import ApiServices
 from enhancer.errors import PipelineError
+from enhancer.loops import thread_map
 from enhancer.models import DocumentStatus
 from enhancer.resources import INCOMING_PREFIX, RESULTS_PREFIX
 
@@ -150,10 +149,8 @@ def detailed_health(services: ApiServices) -> DetailedHealth:
         probes.append((f"{key}-dlq", "dead_letter_queue", _dead_letters(services, url)))
     probes.append(("llm", "provider", lambda: _provider(services)))
     probes.append(("documents", "error_rate", lambda: _error_rate(services)))
-    with ThreadPoolExecutor(max_workers=len(probes)) as pool:
-        # Each probe in a copy of this context: whatever the caller set (the local runtime's IAM identity)
-        # holds in the pool's threads too.
-        checks = list(pool.map(lambda p: contextvars.copy_context().run(_timed, *p), probes))
+    # All at once, each in a copy of this context (the local runtime's IAM identity holds in the threads).
+    checks = thread_map(lambda probe: _timed(*probe), probes, max_workers=len(probes))
     if any(c.status == "unavailable" for c in checks):
         overall = "unhealthy"
     elif any(c.status == "degraded" for c in checks):
