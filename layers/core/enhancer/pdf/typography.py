@@ -62,7 +62,7 @@ def styled_lines(raw: Any, textpage: Any, text: str, width: float, height: float
         if not stripped:
             continue
         first = start + len(line) - len(line.lstrip())
-        middle = (first + first + len(stripped)) // 2
+        middle = first + len(stripped) // 2
         size: float | None = None
         bold = True
         top = left = 0.0

@@ -106,7 +106,7 @@ def _fan_in(pipeline: Pipeline, record: DocumentRecord, first_page: int) -> bool
     loaded = thread_map(load, plan.ranges)
     ranges = [text for text, _ in loaded]
     ocr_pages = [page for _, pages in loaded for page in pages]
-    del loaded
+    del loaded  # it holds the ranges too: ``del ranges`` below must free the page text
     structure = PdfStructure(
         page_count=plan.page_count,
         title=plan.title,
