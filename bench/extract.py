@@ -5,10 +5,13 @@
 Ratios against the plain pypdf loop measured in the same run. Each mode runs in its own
 subprocess per file set, so peak RSS (ru_maxrss) belongs to that mode alone; the modes take turns
 ``--rounds`` times and each keeps its fastest round, so a busy neighbour on a shared machine
-slows one round rather than one mode. Last, the thesis in one fresh process per engine, imports included.
+slows one round rather than one mode. Then, on the corpus, where ``extract_pdf`` spends the time the plain
+PDFium loop does not (file by file in one warm process), and last the thesis in one fresh process per
+engine, imports included.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -16,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -148,6 +152,86 @@ def _report(name: str, files: list[Path], rounds: int) -> None:
         )
 
 
+def _stages(files: list[Path], rounds: int) -> dict[str, Any]:
+    """File by file, fastest of ``rounds``: the plain PDFium loop, the same pages read with typography,
+    the raw stream scan, and ``extract_pdf`` (auto) whole; milliseconds per stage and per file."""
+    import logging
+
+    import pypdfium2 as pdfium
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    from enhancer.config import load_app_config
+    from enhancer.pdf import extract_pdf
+    from enhancer.pdf.engines import pdfium_page
+    from enhancer.pdf.rawscan import streams_are_bounded
+
+    config = load_app_config(REPO / "config")
+    profile = config.extraction_profiles.get(None)[1]
+
+    def fastest(call: Any, *args: Any) -> float:
+        best = float("inf")
+        for _ in range(rounds):
+            started = time.perf_counter()
+            with contextlib.suppress(Exception):  # a refused file costs what refusing it took
+                call(*args)
+            best = min(best, time.perf_counter() - started)
+        return best * 1000
+
+    def loop(data: bytes, styled: bool | None) -> None:
+        doc = pdfium.PdfDocument(data)
+        for index in range(len(doc)):
+            if styled is None:
+                doc[index].get_textpage().get_text_range()
+            else:
+                pdfium_page(doc, index, styled=styled)
+        doc.close()
+
+    def extract(data: bytes) -> None:
+        extract_pdf(
+            data,
+            profile=profile,
+            patterns=config.chapter_patterns,
+            max_file_bytes=200 << 20,
+            max_pages=5000,
+        )
+
+    per_file: dict[str, dict[str, float]] = {}
+    for path in files:
+        data = path.read_bytes()
+        per_file[path.name] = {
+            "loop": fastest(loop, data, None),
+            "plain": fastest(loop, data, False),
+            "styled": fastest(loop, data, True),
+            "scan": fastest(partial(streams_are_bounded, encrypted=False), data),
+            "extract": fastest(extract, data),
+        }
+    return per_file
+
+
+def _report_stages(files: list[Path], rounds: int) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "layers" / "core")}
+    out = subprocess.run(
+        [sys.executable, __file__, "--stages", "--rounds", str(rounds), *map(str, files)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    per_file: dict[str, dict[str, float]] = json.loads(out.stdout)
+    total = {key: sum(f[key] for f in per_file.values()) for key in next(iter(per_file.values()))}
+    gap = total["extract"] - total["loop"]
+    typography = total["styled"] - total["plain"]
+    print(
+        f"\n## where extract_pdf's time goes, corpus file by file in one process (fastest of {rounds})\n"
+        f"plain PDFium loop {total['loop']:.0f} ms, extract_pdf {total['extract']:.0f} ms "
+        f"({total['loop'] / total['extract']:.0%} of its speed); beyond the loop {gap:.0f} ms:\n"
+        f"  typography {typography:.0f} ms, raw stream scan {total['scan']:.0f} ms, "
+        f"the rest (structure, fallbacks, guard, layout, chapters) {gap - typography - total['scan']:.0f} ms"
+    )
+    largest = sorted(per_file.items(), key=lambda item: item[1]["loop"] - item[1]["extract"])[:4]
+    print("  largest gaps: " + ", ".join(f"{name} +{f['extract'] - f['loop']:.0f} ms" for name, f in largest))
+
+
 THESIS = "sf-geotopo-thesis-de.pdf"  # the corpus's longest file (117 pages, LaTeX, an outline)
 _ONE_FILE = """
 import sys
@@ -184,15 +268,20 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "pdfs")
     parser.add_argument("--rounds", type=int, default=3, help="runs per mode; the fastest counts")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--stages", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(_worker(args.worker, args.files)))
         return
+    if args.stages:
+        print(json.dumps(_stages(args.files, args.rounds)))
+        return
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     _report("samples", sorted((REPO / "samples").glob("*.pdf")), args.rounds)
     if args.corpus.is_dir():
         _report("corpus", sorted(args.corpus.glob("*.pdf")), args.rounds)
+        _report_stages(sorted(args.corpus.glob("*.pdf")), max(args.rounds, 5))
         if (args.corpus / THESIS).is_file():
             _whole_process(args.corpus / THESIS, args.rounds)
 
