@@ -1,8 +1,11 @@
-"""Helpers the benchmarks share: generated PDFs, the fake LLM server's environment, medians."""
+"""Helpers the benchmarks share: generated PDFs, the fake LLM server's environment, medians, fastest runs."""
 
+import contextlib
 import os
 import statistics
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,6 +41,18 @@ def fake_openai_env(base_url: str, *, rate_limit: int = 100_000, cache: bool = F
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def fastest(work: Callable[[], object], rounds: int, *, failures_count: bool = False) -> float:
+    """Seconds of the fastest of ``rounds`` runs: a busy neighbour on a shared machine slows a round, not
+    the figure. With ``failures_count`` a run that raises is timed too (what refusing the input took)."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        with contextlib.suppress(Exception) if failures_count else contextlib.nullcontext():
+            work()
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def machine() -> str:

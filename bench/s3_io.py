@@ -1,4 +1,4 @@
-"""A document's S3 objects written and read one after another against on a few threads (``thread_map``).
+"""A document's S3 objects written and read one after another and on a few threads (``thread_map``).
 
     python bench/s3_io.py [--chapters N] [--latency-ms MS] [--rounds N]
 
@@ -12,20 +12,10 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from common import REPO, fastest
+
 sys.path.insert(0, str(REPO / "layers" / "core"))
-
-
-def _timed(work: Callable[[], object], rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        started = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def main() -> None:
@@ -68,10 +58,10 @@ def main() -> None:
 
         put(keys[0])  # connections and the bucket warm
         figures = {
-            "put serial": _timed(lambda: [put(k) for k in keys], args.rounds),
-            "put thread_map": _timed(lambda: thread_map(put, keys), args.rounds),
-            "get serial": _timed(lambda: [get(k) for k in keys], args.rounds),
-            "get thread_map": _timed(lambda: thread_map(get, keys), args.rounds),
+            "put serial": fastest(lambda: [put(k) for k in keys], args.rounds),
+            "put thread_map": fastest(lambda: thread_map(put, keys), args.rounds),
+            "get serial": fastest(lambda: [get(k) for k in keys], args.rounds),
+            "get thread_map": fastest(lambda: thread_map(get, keys), args.rounds),
         }
     print(
         f"{os.cpu_count()} cores, Python {sys.version.split()[0]}; {args.chapters} objects of ~20 KB, "
