@@ -6,7 +6,8 @@ The real prompt builder (``providers.prompts.chapter_prompt``) on the chapters o
 schema exactly as the OpenAI provider sends it (``strict_schema``, billed as input). Tokens are estimated
 as characters / 4 on both sides (tiktoken is not a dependency); the ratio is what matters. Overhead per
 chapter is fixed (system prompt, instructions, schema), so the ratio falls as chapters grow: both the
-samples' chapters and a 2,000-token chapter are shown.
+samples' chapters and a 2,000-token chapter are shown. Samples that extract to no chapters by design
+(the scan, which needs OCR; the truncated file) are named and left out.
 """
 
 import json
@@ -14,6 +15,7 @@ import json
 from common import REPO
 
 from enhancer.config import load_app_config
+from enhancer.errors import PermanentError
 from enhancer.pdf import extract_pdf
 from enhancer.profiles import chapter_output_model
 from enhancer.providers.base import EnrichmentRequest
@@ -37,19 +39,24 @@ def main() -> None:
     profiles = config.extraction_profiles
     _, default = profiles.get(None)
     chapters = []
+    left_out = []
     for pdf in sorted((REPO / "samples").glob("*.pdf")):
-        if pdf.name == "truncated.pdf":
+        try:
+            result = extract_pdf(
+                pdf.read_bytes(),
+                profile=default,
+                patterns=config.chapter_patterns,
+                max_file_bytes=1 << 30,
+                max_pages=5000,
+            )
+        except PermanentError as exc:
+            left_out.append(f"{pdf.name} ({exc.code.value})")
             continue
-        result = extract_pdf(
-            pdf.read_bytes(),
-            profile=default,
-            patterns=config.chapter_patterns,
-            max_file_bytes=1 << 30,
-            max_pages=5000,
-        )
         chapters += [(c.title, c.text) for c in result.chapters]
     long_text = " ".join(t for _, t in chapters)[: 2000 * 4]
     print(f"## prompt overhead: tokens ~ chars/4; {len(chapters)} sample chapters")
+    if left_out:
+        print(f"left out (no chapters by design): {', '.join(left_out)}")
     print(
         f"{'profile':22} {'prompt/text (samples)':>22} {'fixed tokens':>13} "
         f"{'prompt/text (2,000-token chapter)':>34}"
