@@ -161,6 +161,7 @@ def _stages(files: list[Path], rounds: int) -> dict[str, Any]:
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     from enhancer.config import load_app_config
+    from enhancer.errors import PermanentError
     from enhancer.pdf import extract_pdf
     from enhancer.pdf.engines import pdfium_page
     from enhancer.pdf.rawscan import streams_are_bounded
@@ -169,7 +170,8 @@ def _stages(files: list[Path], rounds: int) -> dict[str, Any]:
     profile = config.extraction_profiles.get(None)[1]
 
     def ms(call: Any, *args: Any) -> float:
-        return fastest(partial(call, *args), rounds, failures_count=True) * 1000
+        # A file the engine refuses costs what refusing it took; anything else is a bench bug.
+        return fastest(partial(call, *args), rounds, refusals=(PermanentError, pdfium.PdfiumError)) * 1000
 
     def loop(data: bytes, styled: bool | None) -> None:
         doc = pdfium.PdfDocument(data)
