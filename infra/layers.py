@@ -35,7 +35,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 BUILD_DIR = REPO_ROOT / "build" / "layers"
 CORE_SRC = REPO_ROOT / "layers" / "core" / "enhancer"
 CONFIG_SRC = REPO_ROOT / "config"
-DEPS_DIR = REPO_ROOT / "layers" / "deps"
 LAMBDA_PYTHON_VERSION = "3.12"
 # Lambda's python3.12 runtime is Amazon Linux 2023 (glibc 2.34): any manylinux_2_17 … 2_34 wheel runs there.
 # pip does not expand manylinux_2_X tags by itself, so every accepted tag is listed.

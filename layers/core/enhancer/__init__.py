@@ -7,4 +7,3 @@ import os
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 __version__ = "0.1.0"
-SCHEMA_VERSION = "1.0"

@@ -48,10 +48,5 @@ class TooLarge(ApiError):
     code = ApiErrorCode.TOO_LARGE
 
 
-class Unavailable(ApiError):
-    status = HTTPStatus.SERVICE_UNAVAILABLE
-    code = ApiErrorCode.UNAVAILABLE
-
-
 INTERNAL_MESSAGE = "something went wrong on our side; the error is logged"
 UNAVAILABLE_MESSAGE = "a backing service is unavailable; try again shortly"

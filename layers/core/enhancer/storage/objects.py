@@ -92,15 +92,6 @@ class ObjectStore:
             return False
         return True
 
-    def list_keys(self, bucket: str, prefix: str) -> list[str]:
-        keys: list[str] = []
-        try:
-            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-                keys.extend(item["Key"] for item in page.get("Contents", []))
-        except (ClientError, BotoCoreError) as exc:
-            raise convert(exc, f"list s3://{bucket}/{prefix}") from exc
-        return keys
-
     # --- added for the API: presigned URLs and a reachability check ------------------------------------
 
     def presign_put(
