@@ -4,9 +4,8 @@ Gateway's IAM check for the shape and the signature, not for the account's polic
 
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from enhancer.console.proxy import ConsoleProxy, ProxyTarget
+from enhancer.httpserver import BackgroundHttpServer
 
 CREDENTIALS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session-token")
 REGION = "eu-west-1"
@@ -72,12 +72,8 @@ class _Gateway(BaseHTTPRequestHandler):
 @pytest.fixture
 def gateway() -> Iterator[str]:
     _Gateway.seen = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/prod"
-    httpd.shutdown()
-    httpd.server_close()
+    with BackgroundHttpServer("127.0.0.1", 0, _Gateway, name="fake-api-gateway") as server:
+        yield f"{server.url}/prod"
 
 
 @pytest.fixture

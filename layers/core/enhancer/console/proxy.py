@@ -7,9 +7,8 @@ opened to the network: the server listens on 127.0.0.1 unless told otherwise.
 """
 
 import json
-import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from enhancer.console import ASSETS, asset
+from enhancer.httpserver import BackgroundHttpServer
 
 SERVICE = "execute-api"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -119,24 +119,8 @@ def _handler(target: ProxyTarget) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class ConsoleProxy:
+class ConsoleProxy(BackgroundHttpServer):
     """The console's local server for a deployed stack, on ``host:port`` (0: a free port)."""
 
     def __init__(self, target: ProxyTarget, host: str = "127.0.0.1", port: int = 8090) -> None:
-        self._httpd = ThreadingHTTPServer((host, port), _handler(target))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="console-proxy", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> "ConsoleProxy":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(host, port, _handler(target), name="console-proxy")

@@ -25,12 +25,12 @@ import time
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Literal, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from enhancer.httpserver import BackgroundHttpServer
 from enhancer.providers.prompts import DATA_CLOSE, DATA_OPEN, SUMMARIES_CLOSE, SUMMARIES_OPEN
 
 Action = Literal["ok", "429", "500", "503", "timeout", "invalid_json", "schema_violation"]
@@ -87,43 +87,18 @@ class _State:
     stopping: threading.Event = field(default_factory=threading.Event)
 
 
-class FakeLlmServer:
+class FakeLlmServer(BackgroundHttpServer):
     def __init__(self, host: str = "127.0.0.1", port: int = 0, plan: FaultPlan | None = None) -> None:
         plan = plan or FaultPlan()
         self._state = _State(plan=plan, rng=random.Random(plan.seed))
         handler = type("_BoundHandler", (_Handler,), {"state": self._state})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle ---------------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-llm", daemon=True)
-        self._thread.start()
-        return self
+        super().__init__(host, port, handler, name="fake-llm")
 
     def stop(self) -> None:
-        self._state.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        self._state.stopping.set()  # requests held by latency or a timeout fault stop waiting
+        super().stop()
 
     # --- addresses ---------------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     @property
     def openai_base_url(self) -> str:

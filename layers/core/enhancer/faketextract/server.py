@@ -22,10 +22,10 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 
+from enhancer.httpserver import BackgroundHttpServer
 from enhancer.ocr import OcrText, PageImage
 
 Reader = Callable[[PageImage], OcrText]
@@ -64,37 +64,11 @@ def rapidocr_reader() -> Reader:
     return RapidOcrEngine().read
 
 
-class FakeTextractServer:
+class FakeTextractServer(BackgroundHttpServer):
     def __init__(self, host: str = "127.0.0.1", port: int = 0, reader: Reader | None = None) -> None:
         self._state = _State(reader=reader or rapidocr_reader())
         handler = type("_BoundHandler", (_Handler,), {"state": self._state})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> Self:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-textract", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(host, port, handler, name="fake-textract")
 
     def script(self, *actions: str) -> None:
         """The next requests get these outcomes, in order; then every request is answered."""

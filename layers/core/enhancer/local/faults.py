@@ -17,10 +17,10 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Self
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from enhancer.httpserver import BackgroundHttpServer
 
 _HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"}
@@ -113,36 +113,13 @@ class BurstPlan:
             return True
 
 
-class FaultProxy:
+class FaultProxy(BackgroundHttpServer):
     """A threaded reverse proxy on 127.0.0.1 (a free port) to ``target_url``, failing what ``plan`` says."""
 
     def __init__(self, target_url: str, plan: Callable[[Request], bool]) -> None:
         self.target = urlsplit(target_url)
         self.plan = plan
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fault-proxy", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        super().__init__("127.0.0.1", 0, self._handler_class(), name="fault-proxy")
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         proxy = self

@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
+from enhancer.httpserver import BackgroundHttpServer
 from enhancer.local.functions import invoke, publish
 from enhancer.observability import logger
 
@@ -113,28 +114,15 @@ class _ApiRequestHandler(BaseHTTPRequestHandler):
         logger.debug("http %s", format % args)
 
 
-class LocalApiServer:
-    """``ThreadingHTTPServer`` on ``host:port`` (0: a free port) serving the api function."""
+class LocalApiServer(BackgroundHttpServer):
+    """The api function over HTTP on ``host:port`` (0: a free port), as API Gateway would call it."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8080) -> None:
-        self._httpd = ThreadingHTTPServer((host, port), _ApiRequestHandler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="api-server", daemon=True)
+        super().__init__(host, port, _ApiRequestHandler, name="api-server")
 
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> "LocalApiServer":
+    def start(self) -> Self:
         publish("api")  # SnapStart: initialised when its version is published, before the first request
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        return super().start()
 
 
 @dataclass
